@@ -1,0 +1,75 @@
+/**
+ * The DNS data plane: UDP and TCP listeners on one address, answering from whatever Snapshot was
+ * published last. Publishing is a reference swap: queries in flight finish on the Snapshot they
+ * started with, the next one sees the new one.
+ */
+import { UdpListener } from './udp-listener.ts';
+import { TcpListener } from './tcp-listener.ts';
+import type { ResponseOutcome, Transport } from './responder.ts';
+import { emptySnapshot, type Snapshot } from '../model/index.ts';
+import type { Closeable } from '../lifecycle/index.ts';
+
+export interface DnsServerOptions {
+  host: string;
+  port: number;
+  maxUdpPayload: number;
+  tcpIdleTimeoutMs: number;
+  tcpMaxConnections: number;
+  onResponse?: (outcome: ResponseOutcome, transport: Transport) => void;
+  onError?: (err: Error) => void;
+}
+
+export class DnsServer implements Closeable {
+  #snapshot: Snapshot = emptySnapshot();
+  #udp?: UdpListener;
+  #tcp?: TcpListener;
+  #closing?: Promise<void>;
+  readonly #opts: DnsServerOptions;
+
+  constructor(opts: DnsServerOptions) {
+    this.#opts = opts;
+  }
+
+  publish(snapshot: Snapshot): void {
+    this.#snapshot = snapshot;
+  }
+
+  get snapshot(): Snapshot {
+    return this.#snapshot;
+  }
+
+  /** Binds UDP first; with port 0, TCP then binds the port UDP was given. */
+  async start(): Promise<void> {
+    const o = this.#opts;
+    const common = {
+      host: o.host,
+      maxUdpPayload: o.maxUdpPayload,
+      currentSnapshot: () => this.#snapshot,
+      onResponse: o.onResponse,
+      onError: o.onError,
+    };
+    this.#udp = await UdpListener.start({ ...common, port: o.port });
+    try {
+      this.#tcp = await TcpListener.start({
+        ...common,
+        port: this.#udp.port,
+        idleTimeoutMs: o.tcpIdleTimeoutMs,
+        maxConnections: o.tcpMaxConnections,
+      });
+    } catch (err) {
+      await this.#udp.close();
+      throw err;
+    }
+  }
+
+  get port(): number {
+    return this.#udp?.port ?? 0;
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      await Promise.allSettled([this.#tcp?.close(), this.#udp?.close()]);
+    })();
+    return this.#closing;
+  }
+}

@@ -1,0 +1,193 @@
+/**
+ * Builds the immutable Snapshot the DNS data plane reads, from the served names, the backends with
+ * their effective health already decided, and the previous Snapshot (for SOA serials, rotation
+ * counters and the last healthy set). Pure: no I/O; time comes in as nowMs.
+ */
+import { createHash } from 'node:crypto';
+import type { RoutingAlgorithm } from '../config/types.ts';
+import type { AnswerSet, NameEntry, Snapshot, ZoneEntry } from '../model/index.ts';
+import { RRType, addressRdata, encodePointerRecord, encodeRecordTail, labelOffsets, nameRdata, soaRdata, wireKey } from '../dns/wire/index.ts';
+
+export interface ZoneSpec {
+  apex: string;
+  /** Name servers of the zone (NS RRset); default ns1.<apex>. */
+  nameservers: string[];
+  /** SOA RNAME as a domain name; default hostmaster.<apex>. */
+  hostmaster: string;
+  soaTtlSeconds: number;
+}
+
+export interface NameSpec {
+  name: string;
+  policy: RoutingAlgorithm;
+  ttlSeconds: number;
+  maxAnswers: number;
+}
+
+export interface BackendView {
+  id: string;
+  /** The served name this backend answers for (lowercase, no trailing dot). */
+  name: string;
+  address: string;
+  port: number;
+  weight: number;
+  region: string;
+  /** The health authority's verdict: may DNS hand this backend out now? */
+  serve: boolean;
+}
+
+export interface SnapshotInput {
+  zones: ZoneSpec[];
+  names: NameSpec[];
+  /** In priority order (config order first): failover serves the first servable one. */
+  backends: BackendView[];
+  returnLastHealthy: boolean;
+  nowMs: number;
+}
+
+const SOA_REFRESH = 3600;
+const SOA_RETRY = 600;
+const SOA_EXPIRE = 1209600;
+
+interface ZoneBuild {
+  spec: ZoneSpec;
+  key: string;
+  content: ReturnType<typeof createHash>;
+}
+
+export function buildSnapshot(input: SnapshotInput, previous: Snapshot | null): Snapshot {
+  const zoneBuilds = new Map<string, ZoneBuild>();
+  for (const spec of input.zones) {
+    const key = wireKey(spec.apex);
+    const content = createHash('sha256');
+    content.update(`${spec.nameservers.join(',')}|${spec.hostmaster}|${spec.soaTtlSeconds}\n`);
+    zoneBuilds.set(key, { spec, key, content });
+  }
+
+  const byName = new Map<string, BackendView[]>();
+  for (const b of input.backends) {
+    let list = byName.get(b.name);
+    if (!list) byName.set(b.name, (list = []));
+    list.push(b);
+  }
+
+  const pending: { entry: Omit<NameEntry, 'zone'>; zoneKey: string }[] = [];
+  const emptyNonTerminals = new Set<string>();
+  for (const spec of input.names) {
+    const key = wireKey(spec.name);
+    const zoneKey = longestZone(zoneBuilds, key);
+    if (zoneKey === undefined) continue; // the config loader guarantees a zone; skip rather than serve out of zone
+    const prev = previous?.names.get(key);
+    const backends = byName.get(spec.name) ?? [];
+    const a = buildAnswerSet(RRType.A, spec, backends, prev?.a ?? null, input.returnLastHealthy);
+    const aaaa = buildAnswerSet(RRType.AAAA, spec, backends, prev?.aaaa ?? null, input.returnLastHealthy);
+    const zb = zoneBuilds.get(zoneKey)!;
+    zb.content.update(`${key}|${spec.ttlSeconds}|${describe(a)}|${describe(aaaa)}\n`);
+    for (const off of labelOffsets(key)) {
+      if (off === 0) continue;
+      const ancestor = key.slice(off);
+      if (ancestor.length <= zoneKey.length) break;
+      emptyNonTerminals.add(ancestor);
+    }
+    pending.push({
+      zoneKey,
+      entry: {
+        name: spec.name,
+        key,
+        ttlSeconds: spec.ttlSeconds,
+        policy: spec.policy,
+        maxAnswers: spec.maxAnswers,
+        a,
+        aaaa,
+        rotation: prev?.rotation ?? { next: 0 },
+      },
+    });
+  }
+
+  const zones = new Map<string, ZoneEntry>();
+  for (const zb of zoneBuilds.values()) {
+    const signature = zb.content.digest('hex');
+    const prev = previous?.zones.get(zb.key);
+    const nowSerial = Math.floor(input.nowMs / 1000) >>> 0;
+    let serial: number;
+    if (prev && prev.contentSignature === signature) serial = prev.serial;
+    else if (prev) serial = serialAfter(prev.serial, nowSerial);
+    else serial = nowSerial;
+    const spec = zb.spec;
+    const soaTail = encodeRecordTail(
+      RRType.SOA,
+      spec.soaTtlSeconds,
+      soaRdata({
+        mname: spec.nameservers[0] ?? `ns1.${spec.apex}`,
+        rname: spec.hostmaster,
+        serial,
+        refreshSeconds: SOA_REFRESH,
+        retrySeconds: SOA_RETRY,
+        expireSeconds: SOA_EXPIRE,
+        minimumSeconds: spec.soaTtlSeconds,
+      }),
+    );
+    const nsTails = spec.nameservers.map((ns) => encodeRecordTail(RRType.NS, spec.soaTtlSeconds, nameRdata(ns)));
+    const zone: ZoneEntry = { apex: spec.apex, apexKey: zb.key, serial, soaTail, nsTails, contentSignature: signature };
+    zones.set(zb.key, zone);
+  }
+
+  const names = new Map<string, NameEntry>();
+  for (const { entry, zoneKey } of pending) {
+    names.set(entry.key, { ...entry, zone: zones.get(zoneKey)! });
+    emptyNonTerminals.delete(entry.key);
+  }
+  return { version: (previous?.version ?? 0) + 1, builtAtMs: input.nowMs, zones, names, emptyNonTerminals };
+}
+
+/** RFC 1982 serial arithmetic: the next serial is later than `prev`, and follows the clock when it can. */
+function serialAfter(prev: number, nowSerial: number): number {
+  const diff = (nowSerial - prev) >>> 0;
+  if (diff > 0 && diff < 0x80000000) return nowSerial;
+  return (prev + 1) >>> 0;
+}
+
+function longestZone(zones: Map<string, ZoneBuild>, key: string): string | undefined {
+  for (const off of labelOffsets(key)) {
+    const candidate = off === 0 ? key : key.slice(off);
+    if (zones.has(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+function buildAnswerSet(
+  type: number,
+  spec: NameSpec,
+  backends: BackendView[],
+  previous: AnswerSet | null,
+  returnLastHealthy: boolean,
+): AnswerSet | null {
+  const set: AnswerSet = { records: [], weights: [], totalWeight: 0, regions: [], backendIds: [], isLastHealthy: false };
+  const seen = new Set<string>();
+  let configured = 0;
+  for (const b of backends) {
+    const rd = addressRdata(b.address);
+    if (!rd || rd.type !== type) continue;
+    configured++;
+    // weight 0 drains a backend (the original treated 0 as 1); two ports of one address are one A record
+    if (!b.serve || b.weight <= 0) continue;
+    const rdKey = rd.rdata.toString('hex');
+    if (seen.has(rdKey)) continue;
+    seen.add(rdKey);
+    set.records.push(encodePointerRecord(12, type, spec.ttlSeconds, rd.rdata));
+    set.weights.push(b.weight);
+    set.totalWeight += b.weight;
+    set.regions.push(b.region);
+    set.backendIds.push(b.id);
+  }
+  if (configured === 0) return null;
+  if (set.records.length === 0 && returnLastHealthy && previous && previous.records.length > 0) {
+    return { ...previous, isLastHealthy: true };
+  }
+  return set;
+}
+
+function describe(set: AnswerSet | null): string {
+  if (set === null) return '-';
+  return set.records.map((r) => r.toString('hex')).join(',');
+}
