@@ -17,6 +17,7 @@ export interface DnsServerOptions {
   tcpMaxConnections: number;
   onResponse?: (outcome: ResponseOutcome, transport: Transport) => void;
   onError?: (err: Error) => void;
+  onTiming?: (seconds: number) => void;
 }
 
 export class DnsServer implements Closeable {
@@ -47,6 +48,7 @@ export class DnsServer implements Closeable {
       currentSnapshot: () => this.#snapshot,
       onResponse: o.onResponse,
       onError: o.onError,
+      onTiming: o.onTiming,
     };
     this.#udp = await UdpListener.start({ ...common, port: o.port });
     try {

@@ -1,5 +1,24 @@
 /**
  * model/: the data the control plane and the data plane share (pure types and pure rules):
- * the Snapshot, backends and their health claims, and the health authority that decides.
+ * the Snapshot, backends and overrides, and the health authority that decides what is served.
  */
 export { type Snapshot, type ZoneEntry, type NameEntry, type AnswerSet, emptySnapshot } from './snapshot.ts';
+export {
+  type Backend,
+  type BackendSource,
+  type Override,
+  type ValidationState,
+  backendId,
+  parseBackendId,
+  overrideFor,
+  overrideKey,
+} from './backend.ts';
+export {
+  decideHealth,
+  isStale,
+  isManualSource,
+  type Authority,
+  type EffectiveStatus,
+  type HealthDecision,
+  type AuthorityContext,
+} from './health-authority.ts';

@@ -97,8 +97,10 @@ export async function tcpExchange(port: number, queries: Buffer[], timeoutMs = 3
   return answers;
 }
 
-export function decode(msg: Buffer): packet.Packet & { flag_aa?: boolean; flag_tc?: boolean } {
-  return packet.decode(msg) as packet.Packet & { flag_aa?: boolean; flag_tc?: boolean };
+export type DecodedPacket = packet.Packet & { flag_aa?: boolean; flag_tc?: boolean; rcode?: string };
+
+export function decode(msg: Buffer): DecodedPacket {
+  return packet.decode(msg) as DecodedPacket;
 }
 
 export function rcodeOf(msg: Buffer): number {

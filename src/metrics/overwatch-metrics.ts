@@ -1,0 +1,225 @@
+/**
+ * The Overwatch's Prometheus metrics: the guide's names with the guide's meaning, plus the
+ * original's that carry real data. Gauges are computed from the live state at scrape time (no
+ * bookkeeping that can drift); counters are bumped where the event happens. Nothing is registered
+ * that is never updated.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Authority, EffectiveStatus } from '../model/index.ts';
+import type { DnsQueryStats } from './dns-query-stats.ts';
+
+/** What the gauges read; the Overwatch's control plane satisfies it. */
+export interface OverwatchMetricsSource {
+  backends(): {
+    source: string;
+    agentId?: string;
+    serve: boolean;
+    isStale: boolean;
+    authority: Authority;
+    effectiveStatus: EffectiveStatus;
+    agentLastSeenMs?: number;
+    region: string;
+  }[];
+  overrides(): { source: string; service: string }[];
+  nowMs(): number;
+}
+
+export interface RuntimeInfo {
+  version: string;
+  mode: string;
+  nodeId: string;
+  region: string;
+  configuredDomains: () => number;
+  configuredServers: () => number;
+}
+
+export class OverwatchMetrics {
+  readonly registry = new Registry();
+  readonly validationChecks: Counter<'service' | 'result'>;
+  readonly healthCheckResults: Counter<'region' | 'server' | 'result'>;
+  readonly healthCheckDuration: Histogram<'region' | 'server'>;
+  readonly vetoes: Counter<'service' | 'reason'>;
+  readonly configReloads: Counter<'result'>;
+  readonly configReloadTimestamp: Gauge;
+  readonly healthChanges: Counter<'status' | 'authority'>;
+  readonly snapshotBuilds: Counter;
+  readonly snapshotBuildSeconds: Histogram;
+  readonly dnsQueryDuration: Histogram;
+
+  constructor(source: OverwatchMetricsSource, dns: DnsQueryStats, info: RuntimeInfo) {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry, prefix: 'opengslb_' });
+    const loadedAt = Date.now() / 1000;
+
+    new Gauge({ name: 'opengslb_app_info', help: 'Build information', labelNames: ['version'], registers }).set({ version: info.version }, 1);
+    new Gauge({
+      name: 'opengslb_runtime_mode_info',
+      help: 'Runtime mode of this process',
+      labelNames: ['mode', 'node_id', 'region'],
+      registers,
+    }).set({ mode: info.mode, node_id: info.nodeId, region: info.region }, 1);
+    new Gauge({ name: 'opengslb_config_load_timestamp_seconds', help: 'When the configuration was first loaded', registers }).set(loadedAt);
+    new Gauge({
+      name: 'opengslb_configured_domains',
+      help: 'Domains in the configuration',
+      registers,
+      collect() {
+        this.set(info.configuredDomains());
+      },
+    });
+    new Gauge({
+      name: 'opengslb_configured_servers',
+      help: 'Static servers in the configuration',
+      registers,
+      collect() {
+        this.set(info.configuredServers());
+      },
+    });
+
+    new Counter({
+      name: 'opengslb_dns_queries_total',
+      help: 'DNS queries answered, by served name (empty for other names), query type and response code',
+      labelNames: ['domain', 'type', 'status'],
+      registers,
+      collect() {
+        this.reset();
+        for (const c of dns.counts()) this.inc({ domain: c.domain, type: c.type, status: c.rcode }, c.count);
+      },
+    });
+    new Counter({
+      name: 'opengslb_dns_refused_total',
+      help: 'Queries refused (outside every served zone, zone transfers, other classes)',
+      registers,
+      collect() {
+        this.reset();
+        this.inc(dns.refused);
+      },
+    });
+    new Counter({
+      name: 'opengslb_dns_truncated_total',
+      help: 'UDP answers sent with TC=1 because they did not fit the client buffer',
+      registers,
+      collect() {
+        this.reset();
+        this.inc(dns.truncated);
+      },
+    });
+    this.dnsQueryDuration = new Histogram({
+      name: 'opengslb_dns_query_duration_seconds',
+      help: 'Time to parse, answer and hand one query to the socket (sampled 1 in 16 queries)',
+      buckets: [0.000005, 0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.005],
+      registers,
+    });
+
+    const byBackends = <T>(fn: (list: ReturnType<OverwatchMetricsSource['backends']>) => T) => fn(source.backends());
+    new Gauge({
+      name: 'opengslb_overwatch_agents_registered',
+      help: 'Agents with at least one registered backend',
+      registers,
+      collect() {
+        this.set(byBackends((l) => new Set(l.filter((b) => b.agentId).map((b) => b.agentId)).size));
+      },
+    });
+    new Gauge({
+      name: 'opengslb_overwatch_backends_total',
+      help: 'Backends known to this Overwatch (static, agent and API)',
+      registers,
+      collect() {
+        this.set(byBackends((l) => l.length));
+      },
+    });
+    new Gauge({
+      name: 'opengslb_overwatch_backends_healthy',
+      help: 'Backends DNS currently hands out',
+      registers,
+      collect() {
+        this.set(byBackends((l) => l.filter((b) => b.serve).length));
+      },
+    });
+    new Gauge({
+      name: 'opengslb_overwatch_stale_agents_total',
+      help: 'Agents whose heartbeat is older than stale.threshold',
+      registers,
+      collect() {
+        this.set(byBackends((l) => new Set(l.filter((b) => b.agentId && b.isStale).map((b) => b.agentId)).size));
+      },
+    });
+    new Gauge({
+      name: 'opengslb_overwatch_backends_by_authority',
+      help: 'Backends by the authority that decided their health',
+      labelNames: ['authority'],
+      registers,
+      collect() {
+        this.reset();
+        for (const a of ['override', 'external', 'validation', 'agent', 'none'] as const) this.set({ authority: a }, 0);
+        for (const b of source.backends()) this.inc({ authority: b.authority });
+      },
+    });
+    new Gauge({
+      name: 'opengslb_overwatch_overrides_active',
+      help: 'Overrides in force',
+      registers,
+      collect() {
+        this.set(source.overrides().length);
+      },
+    });
+    new Gauge({
+      name: 'opengslb_overwatch_agent_heartbeat_age_seconds',
+      help: 'Seconds since the last heartbeat of each agent',
+      labelNames: ['agent_id', 'region'],
+      registers,
+      collect() {
+        this.reset();
+        const now = source.nowMs();
+        const newest = new Map<string, { at: number; region: string }>();
+        for (const b of source.backends()) {
+          if (!b.agentId || b.agentLastSeenMs === undefined) continue;
+          const cur = newest.get(b.agentId);
+          if (!cur || cur.at < b.agentLastSeenMs) newest.set(b.agentId, { at: b.agentLastSeenMs, region: b.region });
+        }
+        for (const [agentId, v] of newest) this.set({ agent_id: agentId, region: v.region }, (now - v.at) / 1000);
+      },
+    });
+
+    this.validationChecks = new Counter({
+      name: 'opengslb_overwatch_validation_checks_total',
+      help: "Health checks the Overwatch ran itself (validation of every backend's claim), by result",
+      labelNames: ['service', 'result'],
+      registers,
+    });
+    this.healthCheckResults = new Counter({
+      name: 'opengslb_health_check_results_total',
+      help: 'Health check results of static servers',
+      labelNames: ['region', 'server', 'result'],
+      registers,
+    });
+    this.healthCheckDuration = new Histogram({
+      name: 'opengslb_health_check_duration_seconds',
+      help: 'Health check duration of static servers',
+      labelNames: ['region', 'server'],
+      buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
+      registers,
+    });
+    this.vetoes = new Counter({
+      name: 'opengslb_overwatch_vetoes_total',
+      help: "Times validation overruled an agent's healthy claim",
+      labelNames: ['service', 'reason'],
+      registers,
+    });
+    this.configReloads = new Counter({ name: 'opengslb_config_reloads_total', help: 'SIGHUP reloads by result', labelNames: ['result'], registers });
+    this.configReloadTimestamp = new Gauge({ name: 'opengslb_config_reload_timestamp_seconds', help: 'When the last successful reload happened', registers });
+    this.healthChanges = new Counter({
+      name: 'opengslb_overwatch_health_changes_total',
+      help: 'Changes of effective health, by new status and deciding authority',
+      labelNames: ['status', 'authority'],
+      registers,
+    });
+    this.snapshotBuilds = new Counter({ name: 'opengslb_snapshot_builds_total', help: 'DNS snapshots built', registers });
+    this.snapshotBuildSeconds = new Histogram({
+      name: 'opengslb_snapshot_build_seconds',
+      help: 'Time to rebuild the DNS snapshot after a change',
+      buckets: [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5],
+      registers,
+    });
+  }
+}

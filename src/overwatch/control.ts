@@ -1,0 +1,97 @@
+/**
+ * The narrow interface the REST API (and later the dashboard and the CLI) uses to read and change
+ * the Overwatch. Writes are durable before they return (the state store commits first), then
+ * applied to the Registry and published to DNS on the next turn of the event loop.
+ * Errors: ControlError with a code the API maps to an HTTP status once; StoreError from the store
+ * (ERR_STORE_FULL -> 507, ERR_STORE_READ_ONLY/IO/LOCKED/CLOSED -> 503).
+ */
+import { OpenGslbError } from '../errors.ts';
+import type { Authority, BackendSource, EffectiveStatus, Override } from '../model/index.ts';
+import type { Config, HealthCheckConfig } from '../config/types.ts';
+
+export const ControlErrorCode = {
+  NotFound: 'ERR_NOT_FOUND',
+  Conflict: 'ERR_CONFLICT',
+  Invalid: 'ERR_INVALID',
+  ValidatorDisabled: 'ERR_VALIDATOR_DISABLED',
+  ReadOnlyItem: 'ERR_READ_ONLY_ITEM',
+} as const;
+export type ControlErrorCode = (typeof ControlErrorCode)[keyof typeof ControlErrorCode];
+
+export class ControlError extends OpenGslbError {
+  constructor(code: ControlErrorCode, message: string, options?: ErrorOptions) {
+    super(code, message, options);
+  }
+}
+
+export interface BackendStatusView {
+  id: string;
+  service: string;
+  address: string;
+  port: number;
+  weight: number;
+  region: string;
+  source: BackendSource;
+  agentId?: string;
+  effectiveStatus: EffectiveStatus;
+  /** Whether DNS hands this backend out now. */
+  serve: boolean;
+  authority: Authority;
+  isStale: boolean;
+  draining: boolean;
+  agentHealthy?: boolean;
+  agentLastSeenMs?: number;
+  validation: { healthy: boolean | null; lastCheckMs?: number; error?: string; latencyMs?: number };
+  /** The override in force (port-specific first), if any. */
+  override?: Override;
+  /** DNS names this backend answers for. */
+  servedNames: string[];
+  healthCheck: HealthCheckConfig;
+  registeredAtMs: number;
+}
+
+export interface ServerInput {
+  service: string;
+  address: string;
+  port: number;
+  weight: number;
+  region: string;
+}
+
+export interface ReadinessView {
+  ready: boolean;
+  dnsReady: boolean;
+  healthReady: boolean;
+  message?: string;
+}
+
+export interface OverwatchControl {
+  readonly nodeId: string;
+  readonly version: string;
+  readonly startedAtMs: number;
+  readonly config: Config;
+  readonly validationEnabled: boolean;
+  nowMs(): number;
+
+  backends(): BackendStatusView[];
+  backend(id: string): BackendStatusView | undefined;
+
+  overrides(): Override[];
+  getOverride(service: string, address: string, port: number | null): Override | undefined;
+  /** Durable, then applied. A manual override cannot be replaced by an external tool's (Conflict). */
+  setOverride(override: Override): Override;
+  /** All or nothing. */
+  setOverrides(overrides: Override[]): Override[];
+  /** True when one existed. */
+  clearOverride(service: string, address: string, port: number | null): boolean;
+
+  /** A validation round now: every backend, or one (NotFound; ValidatorDisabled when validation is off). */
+  validateNow(target?: { service: string; address: string; port: number }): Promise<void>;
+
+  /** API-created servers: persisted, served in DNS, editable; config servers are ReadOnlyItem. */
+  createServer(input: ServerInput): BackendStatusView;
+  updateServer(id: string, changes: Partial<Pick<ServerInput, 'weight' | 'region'>>): BackendStatusView;
+  deleteServer(id: string): void;
+
+  readiness(): ReadinessView;
+}

@@ -1,0 +1,275 @@
+/**
+ * The Overwatch runtime: wires the Registry (state), the health scheduler (checks of static
+ * servers), the snapshot builder and the DNS server. Every change of state schedules one rebuild on
+ * the next turn of the event loop, so a burst of results costs one Snapshot and a health change
+ * reaches answers within milliseconds.
+ */
+import type { Config } from '../config/types.ts';
+import { DnsServer, type ResponseOutcome, type Transport } from '../dns/index.ts';
+import { HealthScheduler, type HealthTargetState, type ProbeFn, type ProbeResult } from '../health/index.ts';
+import { systemClock, type Clock, type Closeable, type TimerHandle } from '../lifecycle/index.ts';
+import type { Logger } from '../log/index.ts';
+import type { Snapshot } from '../model/index.ts';
+import { OpenGslbError } from '../errors.ts';
+import { Registry, registrySettingsFrom, type HealthChange } from './registry.ts';
+import { buildSnapshot } from './snapshot-builder.ts';
+import { staticBackends, unservablePolicies } from './static-servers.ts';
+import { ControlPlane } from './control-plane.ts';
+import type { OverwatchControl } from './control.ts';
+import { StateStore } from '../store/index.ts';
+import { DnsQueryStats, OverwatchMetrics, startMetricsServer, type MetricsServer } from '../metrics/index.ts';
+import { VERSION } from '../version.ts';
+
+export interface OverwatchOptions {
+  log: Logger;
+  clock?: Clock;
+  /** Health probe; injectable for tests. */
+  probe?: ProbeFn;
+  onDnsResponse?: (outcome: ResponseOutcome, transport: Transport) => void;
+}
+
+export class Overwatch implements Closeable {
+  readonly registry: Registry;
+  readonly store: StateStore;
+  readonly #control: ControlPlane;
+  readonly metrics: OverwatchMetrics;
+  readonly dnsStats = new DnsQueryStats();
+  #metricsServer?: MetricsServer;
+  readonly #log: Logger;
+  readonly #clock: Clock;
+  readonly #scheduler: HealthScheduler;
+  readonly #dns: DnsServer;
+  #config: Config;
+  #dnsStarted = false;
+  #firstRoundDone = false;
+  #rebuildQueued = false;
+  #deadlineTimer?: TimerHandle;
+  #closing?: Promise<void>;
+
+  private constructor(config: Config, store: StateStore, opts: OverwatchOptions) {
+    this.#config = config;
+    this.store = store;
+    this.#log = opts.log;
+    this.#clock = opts.clock ?? systemClock;
+    this.registry = new Registry(registrySettingsFrom(config));
+    this.#scheduler = new HealthScheduler({
+      clock: this.#clock,
+      probe: opts.probe,
+      maxConcurrent: 64,
+      onResult: (id, result, state) => this.#onCheckResult(id, result, state),
+      onListenerError: (err, id) => this.#log.error({ err, backend: id }, 'health result handler failed'),
+    });
+    this.#dns = new DnsServer({
+      host: config.dns.listen.host,
+      port: config.dns.listen.port,
+      maxUdpPayload: config.dns.maxUdpPayload,
+      tcpIdleTimeoutMs: config.dns.tcpIdleTimeoutMs,
+      tcpMaxConnections: config.dns.tcpMaxConnections,
+      onResponse: (outcome, transport) => {
+        this.dnsStats.record(outcome.entry?.name ?? null, outcome.qtype, outcome.rcode, outcome.truncated);
+        opts.onDnsResponse?.(outcome, transport);
+      },
+      onTiming: (seconds) => this.metrics.dnsQueryDuration.observe(seconds),
+      onError: (err) => this.#log.error({ err }, 'dns listener error'),
+    });
+    this.#control = new ControlPlane({
+      registry: this.registry,
+      store,
+      config: () => this.#config,
+      nowMs: () => this.#clock.nowMs(),
+      startedAtMs: this.#clock.nowMs(),
+      changed: () => this.#scheduleRebuild(),
+      checkNow: async (ids) => {
+        if (!ids) return this.#scheduler.checkNow();
+        await Promise.all(ids.filter((id) => this.#scheduler.has(id)).map((id) => this.#scheduler.checkNow(id)));
+      },
+      onServerAdded: (b) => this.#scheduler.add(b.id, { address: b.address, port: b.port }, b.healthCheck),
+      onServerRemoved: (id) => void this.#scheduler.remove(id),
+      dnsReady: () => this.#dnsStarted,
+      healthReady: () => this.#firstRoundDone,
+    });
+    this.metrics = new OverwatchMetrics(this.#control, this.dnsStats, {
+      version: VERSION,
+      mode: 'overwatch',
+      nodeId: config.identity.nodeId,
+      region: config.identity.region,
+      configuredDomains: () => this.#config.domains.length,
+      configuredServers: () => this.#config.regions.reduce((n, r) => n + r.servers.length, 0),
+    });
+  }
+
+  get metricsPort(): number | undefined {
+    return this.#metricsServer?.port;
+  }
+
+  /** What the API, dashboard and CLI read and change. */
+  get control(): OverwatchControl {
+    return this.#control;
+  }
+
+  /**
+   * Starts checking static servers, waits for their first results (bounded by the longest check
+   * timeout) so the first answers already reflect reality, then starts answering DNS.
+   */
+  static async start(config: Config, opts: OverwatchOptions): Promise<Overwatch> {
+    const refused = unservablePolicies(config);
+    if (refused.length > 0) throw new OpenGslbError('ERR_CONFIG_UNSUPPORTED', refused.join('\n'));
+    // The store opens first: a corrupt or locked data_dir stops the start before anything listens,
+    // and persisted overrides and servers are in the Registry before the first answer.
+    const store = StateStore.open(config.dataDir);
+    const ow = new Overwatch(config, store, opts);
+    try {
+      const restored = ow.#control.restore();
+      if (restored.overrides + restored.servers > 0) ow.#log.info(restored, 'restored state from data_dir');
+      ow.#applyStatic(config);
+      await ow.#firstRound(config);
+      ow.#firstRoundDone = true;
+      ow.#rebuildNow();
+      await ow.#dns.start();
+      ow.#dnsStarted = true;
+      if (config.metrics.enabled) ow.#metricsServer = await startMetricsServer(config.metrics.listen, ow.metrics.registry);
+    } catch (err) {
+      await ow.close();
+      throw err;
+    }
+    ow.#log.info(
+      { dns: `${config.dns.listen.host || '*'}:${ow.dnsPort}`, zones: config.dns.zones, static_backends: ow.registry.backends().length },
+      'overwatch serving DNS',
+    );
+    return ow;
+  }
+
+  get dnsPort(): number {
+    return this.#dns.port;
+  }
+
+  get snapshot(): Snapshot {
+    return this.#dns.snapshot;
+  }
+
+  get config(): Config {
+    return this.#config;
+  }
+
+  /** Applies a validated new config (SIGHUP). Settings that need a restart are the caller's to report. */
+  reload(config: Config): void {
+    const refused = unservablePolicies(config);
+    if (refused.length > 0) throw new OpenGslbError('ERR_CONFIG_UNSUPPORTED', refused.join('\n'));
+    this.#config = config;
+    this.registry.reconfigure(registrySettingsFrom(config));
+    this.#applyStatic(config);
+    this.#rebuildNow();
+  }
+
+  async #firstRound(config: Config): Promise<void> {
+    if (this.#scheduler.size === 0) return;
+    const longest = Math.max(...config.regions.map((r) => r.healthCheck.timeoutMs), 0);
+    let timer: TimerHandle | undefined;
+    const deadline = new Promise<void>((resolve) => {
+      timer = this.#clock.setTimer(longest + 250, resolve);
+    });
+    await Promise.race([this.#scheduler.checkNow(), deadline]);
+    timer?.cancel();
+  }
+
+  #applyStatic(config: Config): void {
+    const now = this.#clock.nowMs();
+    const list = staticBackends(config);
+    this.registry.setStatic(list, now);
+    const wanted = new Set<string>();
+    for (const b of this.registry.backends()) {
+      if (b.source !== 'static') continue;
+      wanted.add(b.id);
+      const target = { address: b.address, port: b.port };
+      if (this.#scheduler.has(b.id)) this.#scheduler.update(b.id, target, b.healthCheck);
+      else this.#scheduler.add(b.id, target, b.healthCheck);
+    }
+    for (const s of this.#scheduler.list()) {
+      if (!wanted.has(s.id) && this.registry.get(s.id)?.source !== 'agent' && this.registry.get(s.id)?.source !== 'api') this.#scheduler.remove(s.id);
+    }
+  }
+
+  #onCheckResult(id: string, result: ProbeResult, state: HealthTargetState): void {
+    const b = this.registry.get(id);
+    if (!b) return;
+    const outcome = result.ok ? 'success' : 'failure';
+    this.metrics.validationChecks.inc({ service: b.service, result: outcome });
+    if (b.source === 'static') {
+      const labels = { region: b.region, server: `${b.address}:${b.port}` };
+      this.metrics.healthCheckResults.inc({ ...labels, result: outcome });
+      this.metrics.healthCheckDuration.observe(labels, result.latencyMs / 1000);
+    }
+    if (b.source === 'agent' && b.agentHealthy === true && !result.ok) {
+      this.metrics.vetoes.inc({ service: b.service, reason: result.error ?? 'check failed' });
+    }
+    // Before the thresholds reach a verdict, the latest result decides: a server found dead at
+    // start-up is not served for failure_threshold intervals first.
+    const healthy = state.status === 'unknown' ? result.ok : state.status === 'healthy';
+    if (b.validation.healthy === healthy && b.validation.error === result.error) {
+      b.validation.lastCheckMs = this.#clock.nowMs();
+      b.validation.latencyMs = result.latencyMs;
+      return;
+    }
+    this.registry.setValidation(id, healthy, this.#clock.nowMs(), result.error, result.latencyMs);
+    this.#scheduleRebuild();
+  }
+
+  #scheduleRebuild(): void {
+    if (this.#rebuildQueued || this.#closing) return;
+    this.#rebuildQueued = true;
+    setImmediate(() => {
+      this.#rebuildQueued = false;
+      if (!this.#closing) this.#rebuildNow();
+    });
+  }
+
+  #rebuildNow(): void {
+    const now = this.#clock.nowMs();
+    for (const b of this.registry.reapStale(now)) {
+      this.#log.info({ backend: b.id, agent: b.agentId }, 'removed backend stale for longer than stale.remove_after');
+    }
+    const started = performance.now();
+    const changes = this.registry.evaluate(now);
+    for (const c of changes) {
+      this.#logChange(c);
+      this.metrics.healthChanges.inc({ status: c.after.status, authority: c.after.authority });
+    }
+    this.#dns.publish(buildSnapshot(this.registry.snapshotInput(now), this.#dns.snapshot));
+    this.metrics.snapshotBuilds.inc();
+    this.metrics.snapshotBuildSeconds.observe((performance.now() - started) / 1000);
+    this.#armDeadline(now);
+  }
+
+  #logChange(c: HealthChange): void {
+    const b = c.backend;
+    this.#log.info(
+      {
+        backend: b.id,
+        from: c.before?.status ?? 'new',
+        to: c.after.status,
+        serve: c.after.serve,
+        authority: c.after.authority,
+        error: b.validation.error,
+      },
+      'backend health changed',
+    );
+  }
+
+  /** Staleness is a function of time: wake up when the next agent backend turns stale or removable. */
+  #armDeadline(now: number): void {
+    this.#deadlineTimer?.cancel();
+    const next = this.registry.nextDeadlineMs(now);
+    if (next !== undefined) this.#deadlineTimer = this.#clock.setTimer(next - now, () => this.#scheduleRebuild());
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      this.#deadlineTimer?.cancel();
+      await this.#metricsServer?.close();
+      await this.#dns.close();
+      await this.#scheduler.close();
+      await this.store.close();
+    })();
+    return this.#closing;
+  }
+}

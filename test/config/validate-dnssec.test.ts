@@ -1,0 +1,42 @@
+import assert from 'node:assert/strict';
+import test from 'node:test';
+import { parse, parseProblems } from './config-fixture.ts';
+
+const GUIDE = 'I understand that disabling DNSSEC allows DNS spoofing attacks';
+const ORIGINAL =
+  'I understand that disabling DNSSEC removes cryptographic authentication of DNS responses and allows DNS spoofing attacks against my zones';
+
+test('DNSSEC is on by default with ECDSAP256SHA256, hourly key sync, 7-day signatures', () => {
+  assert.deepEqual(parse('').dnssec, {
+    enabled: true,
+    algorithm: 'ECDSAP256SHA256',
+    keySync: { peers: [], pollIntervalMs: 3_600_000, timeoutMs: 30_000 },
+    signatureValidityMs: 7 * 86_400_000,
+  });
+});
+
+test("disabling DNSSEC is accepted with the guide's or the original's acknowledgement", () => {
+  for (const sentence of [GUIDE, ORIGINAL]) {
+    assert.equal(parse(`dnssec:\n  enabled: false\n  security_acknowledgment: "${sentence}"\n`).dnssec.enabled, false);
+  }
+});
+
+test("disabling DNSSEC without the acknowledgement quotes the guide's sentence", async () => {
+  const { lines } = await parseProblems('dnssec:\n  enabled: false\n  security_acknowledgment: "yes please"\n');
+  assert.deepEqual(lines, [`cfg.yaml:3: dnssec: to disable DNSSEC, security_acknowledgment must be set to: "${GUIDE}"`]);
+  const missing = await parseProblems('dnssec:\n  enabled: false\n');
+  assert.deepEqual(missing.lines, [`cfg.yaml:2: dnssec: to disable DNSSEC, security_acknowledgment must be set to: "${GUIDE}"`]);
+});
+
+test('algorithm 13 is accepted by number or name; others are refused', async () => {
+  assert.equal(parse('dnssec:\n  algorithm: 13\n').dnssec.algorithm, 'ECDSAP256SHA256');
+  assert.equal(parse('dnssec:\n  algorithm: ecdsap256sha256\n').dnssec.algorithm, 'ECDSAP256SHA256');
+  const { lines } = await parseProblems('dnssec:\n  algorithm: RSASHA256\n');
+  assert.deepEqual(lines, ['cfg.yaml:2: dnssec.algorithm: expected ECDSAP256SHA256 (algorithm 13), got "RSASHA256"']);
+});
+
+test('key_sync peers must be http(s) URLs; signature_validity is read', async () => {
+  assert.equal(parse('dnssec:\n  signature_validity: 72h\n').dnssec.signatureValidityMs, 72 * 3_600_000);
+  const { lines } = await parseProblems('dnssec:\n  key_sync:\n    peers: ["overwatch-2:9090"]\n    timeout: 5s\n');
+  assert.deepEqual(lines, ['cfg.yaml:3: dnssec.key_sync.peers[0]: expected an http(s) URL such as https://overwatch-2.internal:9090, got "overwatch-2:9090"']);
+});
