@@ -8,82 +8,18 @@
  */
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '../version.ts';
-import { loadConfigFile, parseConfigText, restartRequiredChanges, ConfigError } from '../config/index.ts';
+import { loadConfigFile, parseConfigText } from '../config/index.ts';
 import type { Config } from '../config/types.ts';
-import { createLogger, type Logger } from '../log/index.ts';
-import { Overwatch } from '../overwatch/index.ts';
+import { createLogger } from '../log/index.ts';
 import { Lifecycle } from '../lifecycle/index.ts';
+import { runOverwatch, describeError } from './overwatch-process.ts';
+import { unservablePolicies } from '../overwatch/index.ts';
 import { demoConfigText, startDemoBackends, DEMO_DNS_PORT } from './demo.ts';
 
-const SHUTDOWN_DEADLINE_MS = 10_000;
 
 /** The Go flag package accepted `-config x` and `-config=x`; commander wants `--config`. */
 export function normaliseArgv(argv: string[]): string[] {
   return argv.map((a) => (/^-(config|mode|version|help)(=|$)/.test(a) ? `-${a}` : a));
-}
-
-function describeError(err: unknown): string {
-  if (err instanceof ConfigError) return err.message;
-  if (err instanceof Error) return err.message;
-  return String(err);
-}
-
-async function runOverwatch(config: Config, log: Logger, reloadFrom: (() => Promise<Config>) | null, extra?: Lifecycle): Promise<void> {
-  if (config.mode === 'agent') {
-    throw new Error('agent mode is not available in this build yet (see the agent issue); run with mode: overwatch');
-  }
-  if (config.dnssec.enabled) {
-    log.warn('dnssec.enabled is true but online signing is not in this build yet: answers are unsigned');
-  }
-  const overwatch = await Overwatch.start(config, { log });
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, 'received shutdown signal, stopping');
-    const deadline = setTimeout(() => {
-      log.error('shutdown deadline exceeded, exiting');
-      process.exit(1);
-    }, SHUTDOWN_DEADLINE_MS);
-    deadline.unref();
-    void (async () => {
-      try {
-        await overwatch.close();
-        await extra?.close();
-        log.info('stopped');
-        process.exitCode = 0;
-      } catch (err) {
-        log.error({ err }, 'error while stopping');
-        process.exitCode = 1;
-      }
-      process.removeAllListeners('SIGHUP');
-    })();
-  };
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGHUP', () => {
-    if (!reloadFrom) {
-      log.warn('SIGHUP ignored: the embedded demo configuration cannot be reloaded');
-      return;
-    }
-    void (async () => {
-      try {
-        const next = await reloadFrom();
-        const needsRestart = restartRequiredChanges(overwatch.config, next);
-        overwatch.reload(next);
-        overwatch.metrics.configReloads.inc({ result: 'success' });
-        overwatch.metrics.configReloadTimestamp.setToCurrentTime();
-        if (needsRestart.length > 0) {
-          log.warn({ settings: needsRestart }, 'configuration reloaded; these changes need a restart to take effect');
-        } else {
-          log.info('configuration reloaded successfully');
-        }
-      } catch (err) {
-        overwatch.metrics.configReloads.inc({ result: 'failure' });
-        log.error({ reason: describeError(err) }, 'configuration reload failed; keeping the running configuration');
-      }
-    })();
-  });
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -110,6 +46,9 @@ export async function main(argv: string[]): Promise<number> {
       const log = createLogger(config.logging);
       log.info({ version: VERSION, config: config.sourcePath, mode: config.mode }, 'OpenGSLB starting');
       try {
+        if (config.mode === 'agent') {
+          throw new Error('agent mode is not available in this build yet (see the agent issue); run with mode: overwatch');
+        }
         await runOverwatch(config, log, load);
       } catch (err) {
         log.error({ reason: describeError(err) }, 'start-up failed');
@@ -126,7 +65,6 @@ export async function main(argv: string[]): Promise<number> {
     .action(async (opts: { config: string; mode?: string }) => {
       try {
         const config = await loadConfigFile(opts.config, { modeOverride: opts.mode });
-        const { unservablePolicies } = await import('../overwatch/index.ts');
         const refused = config.mode === 'overwatch' ? unservablePolicies(config) : [];
         if (refused.length > 0) throw new Error(refused.join('\n'));
         process.stdout.write(
