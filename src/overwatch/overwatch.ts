@@ -15,6 +15,7 @@ import { Registry, registrySettingsFrom, type HealthChange } from './registry.ts
 import { buildSnapshot } from './snapshot-builder.ts';
 import { staticBackends, unservablePolicies } from './static-servers.ts';
 import { ControlPlane } from './control-plane.ts';
+import { AgentRegistrations } from './agent-registrations.ts';
 import type { OverwatchControl } from './control.ts';
 import { StateStore } from '../store/index.ts';
 import { DnsQueryStats, OverwatchMetrics, startMetricsServer, type MetricsServer } from '../metrics/index.ts';
@@ -32,6 +33,8 @@ export class Overwatch implements Closeable {
   readonly registry: Registry;
   readonly store: StateStore;
   readonly #control: ControlPlane;
+  /** Intake of authenticated agent messages (gossip delivers them here). */
+  readonly agents: AgentRegistrations;
   readonly metrics: OverwatchMetrics;
   readonly dnsStats = new DnsQueryStats();
   #metricsServer?: MetricsServer;
@@ -71,6 +74,19 @@ export class Overwatch implements Closeable {
       },
       onTiming: (seconds) => this.metrics.dnsQueryDuration.observe(seconds),
       onError: (err) => this.#log.error({ err }, 'dns listener error'),
+    });
+    this.agents = new AgentRegistrations({
+      registry: this.registry,
+      store,
+      config: () => this.#config,
+      nowMs: () => this.#clock.nowMs(),
+      changed: () => this.#scheduleRebuild(),
+      targets: {
+        add: (b) => this.#scheduler.add(b.id, { address: b.address, port: b.port }, b.healthCheck),
+        update: (b) => this.#scheduler.update(b.id, { address: b.address, port: b.port }, b.healthCheck),
+        remove: (id) => void this.#scheduler.remove(id),
+        has: (id) => this.#scheduler.has(id),
+      },
     });
     this.#control = new ControlPlane({
       registry: this.registry,
@@ -119,8 +135,8 @@ export class Overwatch implements Closeable {
     const store = StateStore.open(config.dataDir);
     const ow = new Overwatch(config, store, opts);
     try {
-      const restored = ow.#control.restore();
-      if (restored.overrides + restored.servers > 0) ow.#log.info(restored, 'restored state from data_dir');
+      const restored = { ...ow.#control.restore(), agent_backends: ow.agents.restore() };
+      if (restored.overrides + restored.servers + restored.agent_backends > 0) ow.#log.info(restored, 'restored state from data_dir');
       ow.#applyStatic(config);
       await ow.#firstRound(config);
       ow.#firstRoundDone = true;
@@ -225,7 +241,9 @@ export class Overwatch implements Closeable {
 
   #rebuildNow(): void {
     const now = this.#clock.nowMs();
-    for (const b of this.registry.reapStale(now)) {
+    const reaped = this.registry.reapStale(now);
+    this.agents.forget(reaped);
+    for (const b of reaped) {
       this.#log.info({ backend: b.id, agent: b.agentId }, 'removed backend stale for longer than stale.remove_after');
     }
     const started = performance.now();
