@@ -13,6 +13,7 @@ import type { Config } from '../config/types.ts';
 import { createLogger } from '../log/index.ts';
 import { Lifecycle } from '../lifecycle/index.ts';
 import { runOverwatch, describeError } from './overwatch-process.ts';
+import { runAgent } from './agent-process.ts';
 import { unservablePolicies } from '../overwatch/index.ts';
 import { demoConfigText, startDemoBackends, DEMO_DNS_PORT } from './demo.ts';
 
@@ -46,10 +47,8 @@ export async function main(argv: string[]): Promise<number> {
       const log = createLogger(config.logging);
       log.info({ version: VERSION, config: config.sourcePath, mode: config.mode }, 'OpenGSLB starting');
       try {
-        if (config.mode === 'agent') {
-          throw new Error('agent mode is not available in this build yet (see the agent issue); run with mode: overwatch');
-        }
-        await runOverwatch(config, log, load);
+        if (config.mode === 'agent') await runAgent(config, log, load);
+        else await runOverwatch(config, log, load);
       } catch (err) {
         log.error({ reason: describeError(err) }, 'start-up failed');
         process.stderr.write(`opengslb: cannot start: ${describeError(err)}\n`);

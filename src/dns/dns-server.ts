@@ -39,7 +39,10 @@ export class DnsServer implements Closeable {
     return this.#snapshot;
   }
 
-  /** Binds UDP first; with port 0, TCP then binds the port UDP was given. */
+  /**
+   * Binds UDP first, then TCP on the port UDP got. With port 0 the kernel picks the UDP port, and
+   * that port may already be taken for TCP: then both are released and another pair is tried.
+   */
   async start(): Promise<void> {
     const o = this.#opts;
     const common = {
@@ -50,17 +53,22 @@ export class DnsServer implements Closeable {
       onError: o.onError,
       onTiming: o.onTiming,
     };
-    this.#udp = await UdpListener.start({ ...common, port: o.port });
-    try {
-      this.#tcp = await TcpListener.start({
-        ...common,
-        port: this.#udp.port,
-        idleTimeoutMs: o.tcpIdleTimeoutMs,
-        maxConnections: o.tcpMaxConnections,
-      });
-    } catch (err) {
-      await this.#udp.close();
-      throw err;
+    for (let attempt = 1; ; attempt++) {
+      const udp = await UdpListener.start({ ...common, port: o.port });
+      try {
+        this.#tcp = await TcpListener.start({
+          ...common,
+          port: udp.port,
+          idleTimeoutMs: o.tcpIdleTimeoutMs,
+          maxConnections: o.tcpMaxConnections,
+        });
+        this.#udp = udp;
+        return;
+      } catch (err) {
+        await udp.close();
+        const inUse = (err as NodeJS.ErrnoException).code === 'EADDRINUSE';
+        if (!(o.port === 0 && inUse && attempt < 20)) throw err;
+      }
     }
   }
 

@@ -22,6 +22,7 @@ export interface OverwatchMetricsSource {
   }[];
   overrides(): { source: string; service: string }[];
   nowMs(): number;
+  pinnedAgents?(): number;
 }
 
 export interface RuntimeInfo {
@@ -45,6 +46,12 @@ export class OverwatchMetrics {
   readonly snapshotBuilds: Counter;
   readonly snapshotBuildSeconds: Histogram;
   readonly dnsQueryDuration: Histogram;
+  readonly gossipDecryptionFailures: Counter;
+  readonly gossipMessagesReceived: Counter<'type'>;
+  readonly agentAuthSuccess: Counter;
+  readonly agentAuthFailures: Counter<'reason'>;
+  /** Set by the gossip endpoint when it starts: the live member count. */
+  gossipMembers: () => number = () => 0;
 
   constructor(source: OverwatchMetricsSource, dns: DnsQueryStats, info: RuntimeInfo) {
     const registers = [this.registry];
@@ -213,6 +220,41 @@ export class OverwatchMetrics {
       help: 'Changes of effective health, by new status and deciding authority',
       labelNames: ['status', 'authority'],
       registers,
+    });
+    this.gossipDecryptionFailures = new Counter({
+      name: 'opengslb_gossip_decryption_failures_total',
+      help: 'Gossip packets or streams that no key of the keyring decrypts (dropped, content never logged)',
+      registers,
+    });
+    this.gossipMessagesReceived = new Counter({
+      name: 'opengslb_gossip_messages_received_total',
+      help: 'OpenGSLB messages received over gossip, by type (before authentication)',
+      labelNames: ['type'],
+      registers,
+    });
+    this.agentAuthSuccess = new Counter({ name: 'opengslb_overwatch_agent_auth_success_total', help: 'Agent messages that passed authentication', registers });
+    this.agentAuthFailures = new Counter({
+      name: 'opengslb_overwatch_agent_auth_failures_total',
+      help: 'Agent messages refused, by reason',
+      labelNames: ['reason'],
+      registers,
+    });
+    const self = this;
+    new Gauge({
+      name: 'opengslb_gossip_members_total',
+      help: 'Gossip members this Overwatch sees (itself included)',
+      registers,
+      collect() {
+        this.set(self.gossipMembers());
+      },
+    });
+    new Gauge({
+      name: 'opengslb_overwatch_agent_certs_pinned',
+      help: 'Agent identities pinned (trust on first use)',
+      registers,
+      collect() {
+        this.set(source.pinnedAgents?.() ?? 0);
+      },
     });
     this.snapshotBuilds = new Counter({ name: 'opengslb_snapshot_builds_total', help: 'DNS snapshots built', registers });
     this.snapshotBuildSeconds = new Histogram({

@@ -2,7 +2,16 @@
  * model/: the data the control plane and the data plane share (pure types and pure rules):
  * the Snapshot, backends and overrides, and the health authority that decides what is served.
  */
-export { type Snapshot, type ZoneEntry, type NameEntry, type AnswerSet, emptySnapshot } from './snapshot.ts';
+export {
+  type Snapshot,
+  type ZoneEntry,
+  type NameEntry,
+  type AnswerSet,
+  type SignedRecord,
+  type ZoneDenial,
+  type ZoneDnssec,
+  emptySnapshot,
+} from './snapshot.ts';
 export {
   type Backend,
   type BackendSource,

@@ -17,6 +17,45 @@ export interface ZoneEntry {
   nsTails: Buffer[];
   /** Digest of everything served in the zone: the serial changes exactly when this does. */
   contentSignature: string;
+  /** Signed-zone data; absent when DNSSEC is off for the zone. */
+  dnssec?: ZoneDnssec;
+}
+
+/** A record owned by a name the responder writes (a compression pointer), with its RRSIG. */
+export interface SignedRecord {
+  /** Record tail (TYPE onwards). */
+  tail: Buffer;
+  /** RRSIG record tail covering it, same owner. */
+  rrsig: Buffer;
+}
+
+/**
+ * What the responder asks the zone's signer for at query time: proofs for names that hold no
+ * data (they are owned by the query name, so they cannot all be pre-signed) and, as a fallback, a
+ * signature for an answer subset the Snapshot did not pre-sign. Both are cached by the signer.
+ */
+export interface ZoneDenial {
+  /** NSEC + RRSIG owned by `qnameKey`: nonexistent name (compact denial) or empty non-terminal. */
+  denial(qnameKey: string, isEmptyNonTerminal: boolean): SignedRecord;
+  /** RRSIG tail for `count` records of `records` chosen by index in `picks`, owned by `ownerKey`. */
+  rrsigForPicks(ownerKey: string, records: readonly Buffer[], picks: Int32Array, count: number): Buffer;
+}
+
+/** DNSSEC data of a zone, pre-signed when the Snapshot is built (DNSSEC.md §3). */
+export interface ZoneDnssec {
+  /** DNSKEY record tails, owner = apex. */
+  dnskeyTails: Buffer[];
+  /**
+   * RRSIG tails over the DNSKEY RRset, one per key that signs it: the zone's signing key and
+   * every other published key (so the DS of any of them validates: key sync, rollover).
+   */
+  dnskeyRrsigs: Buffer[];
+  /** RRSIG tails over the SOA and NS RRsets as the zone entry serves them. */
+  soaRrsig: Buffer;
+  nsRrsig: Buffer;
+  /** The apex NSEC (NODATA at the apex, DS queries): the apex types, never DS. */
+  apexNsec: SignedRecord;
+  denial: ZoneDenial;
 }
 
 /** The answerable records of one name and address family. */
@@ -32,6 +71,13 @@ export interface AnswerSet {
   backendIds: string[];
   /** True when every backend is unhealthy and the last healthy set is served (dns.return_last_healthy). */
   isLastHealthy: boolean;
+  /**
+   * Pre-made RRSIG tails (DNSSEC): rrsigs[i] covers the `signedCount` records starting at index i
+   * (wrapping), the subsets the routing policies choose; one shared entry when they are all the
+   * same set. Absent when the zone is unsigned.
+   */
+  rrsigs?: Buffer[];
+  signedCount?: number;
 }
 
 export interface NameEntry {
@@ -49,6 +95,8 @@ export interface NameEntry {
   aaaa: AnswerSet | null;
   /** Round-robin position; shared by A and AAAA; the one thing queries mutate. */
   rotation: { next: number };
+  /** NSEC (+RRSIG) at this name for NODATA answers: its types, RRSIG, NSEC. Absent when unsigned. */
+  nsec?: SignedRecord;
 }
 
 export interface Snapshot {

@@ -137,6 +137,10 @@ export class ControlPlane implements OverwatchControl {
     return this.#d.registry.overrides();
   }
 
+  pinnedAgents(): number {
+    return this.#d.store.agents.list().filter((a) => !a.revoked).length;
+  }
+
   getOverride(service: string, address: string, port: number | null): Override | undefined {
     return this.#d.registry.getOverride(service, address, port);
   }

@@ -13,9 +13,11 @@ import type { Snapshot } from '../model/index.ts';
 import { OpenGslbError } from '../errors.ts';
 import { Registry, registrySettingsFrom, type HealthChange } from './registry.ts';
 import { buildSnapshot } from './snapshot-builder.ts';
+import { openDnssec, withSigner, type DnssecRuntime } from './dnssec-wiring.ts';
 import { staticBackends, unservablePolicies } from './static-servers.ts';
 import { ControlPlane } from './control-plane.ts';
 import { AgentRegistrations } from './agent-registrations.ts';
+import { AgentGossip } from './agent-gossip.ts';
 import type { OverwatchControl } from './control.ts';
 import { StateStore } from '../store/index.ts';
 import { DnsQueryStats, OverwatchMetrics, startMetricsServer, type MetricsServer } from '../metrics/index.ts';
@@ -38,10 +40,12 @@ export class Overwatch implements Closeable {
   readonly metrics: OverwatchMetrics;
   readonly dnsStats = new DnsQueryStats();
   #metricsServer?: MetricsServer;
+  #gossip?: AgentGossip;
   readonly #log: Logger;
   readonly #clock: Clock;
   readonly #scheduler: HealthScheduler;
   readonly #dns: DnsServer;
+  #dnssec?: DnssecRuntime;
   #config: Config;
   #dnsStarted = false;
   #firstRoundDone = false;
@@ -114,6 +118,30 @@ export class Overwatch implements Closeable {
     });
   }
 
+  /** Gossip port when `gossip.bind_address` is configured (agents join it). */
+  get gossipPort(): number | undefined {
+    return this.#gossip?.port;
+  }
+
+  async #startGossip(config: Config): Promise<void> {
+    const m = this.metrics;
+    this.#gossip = await AgentGossip.start({
+      config,
+      store: this.store,
+      registrations: this.agents,
+      log: this.#log,
+      clock: this.#clock,
+      counters: {
+        onMessage: (type) => m.gossipMessagesReceived.inc({ type }),
+        onAuthSuccess: () => m.agentAuthSuccess.inc(),
+        onAuthFailure: (reason) => m.agentAuthFailures.inc({ reason }),
+        onDecryptFailure: () => m.gossipDecryptionFailures.inc(),
+      },
+    });
+    m.gossipMembers = () => this.#gossip?.memberlist.numMembers() ?? 0;
+    this.#log.info({ gossip: `${config.gossip.bind!.host || '*'}:${this.#gossip.port}`, keys: config.gossip.encryptionKeys.length }, 'gossip listening for agents');
+  }
+
   get metricsPort(): number | undefined {
     return this.#metricsServer?.port;
   }
@@ -135,6 +163,8 @@ export class Overwatch implements Closeable {
     const store = StateStore.open(config.dataDir);
     const ow = new Overwatch(config, store, opts);
     try {
+      // Zone keys are loaded (or generated and stored) before the first Snapshot is signed.
+      ow.#dnssec = openDnssec({ config, store, clock: ow.#clock, log: ow.#log, metrics: ow.metrics.registry, control: ow.#control, requestRebuild: () => ow.#scheduleRebuild() });
       const restored = { ...ow.#control.restore(), agent_backends: ow.agents.restore() };
       if (restored.overrides + restored.servers + restored.agent_backends > 0) ow.#log.info(restored, 'restored state from data_dir');
       ow.#applyStatic(config);
@@ -143,6 +173,8 @@ export class Overwatch implements Closeable {
       ow.#rebuildNow();
       await ow.#dns.start();
       ow.#dnsStarted = true;
+      ow.#dnssec?.start(); // key sync polls peers in the background; it never delays answers
+      if (config.gossip.bind) await ow.#startGossip(config);
       if (config.metrics.enabled) ow.#metricsServer = await startMetricsServer(config.metrics.listen, ow.metrics.registry);
     } catch (err) {
       await ow.close();
@@ -173,6 +205,7 @@ export class Overwatch implements Closeable {
     if (refused.length > 0) throw new OpenGslbError('ERR_CONFIG_UNSUPPORTED', refused.join('\n'));
     this.#config = config;
     this.registry.reconfigure(registrySettingsFrom(config));
+    this.#gossip?.reconfigure(config);
     this.#applyStatic(config);
     this.#rebuildNow();
   }
@@ -252,7 +285,8 @@ export class Overwatch implements Closeable {
       this.#logChange(c);
       this.metrics.healthChanges.inc({ status: c.after.status, authority: c.after.authority });
     }
-    this.#dns.publish(buildSnapshot(this.registry.snapshotInput(now), this.#dns.snapshot));
+    this.#dns.publish(buildSnapshot(withSigner(this.registry.snapshotInput(now), this.#dnssec), this.#dns.snapshot));
+    this.#dnssec?.service.afterBuild();
     this.metrics.snapshotBuilds.inc();
     this.metrics.snapshotBuildSeconds.observe((performance.now() - started) / 1000);
     this.#armDeadline(now);
@@ -283,9 +317,11 @@ export class Overwatch implements Closeable {
   close(): Promise<void> {
     this.#closing ??= (async () => {
       this.#deadlineTimer?.cancel();
+      await this.#gossip?.close();
       await this.#metricsServer?.close();
       await this.#dns.close();
       await this.#scheduler.close();
+      await this.#dnssec?.close();
       await this.store.close();
     })();
     return this.#closing;

@@ -1,12 +1,14 @@
 /**
  * Builds the immutable Snapshot the DNS data plane reads, from the served names, the backends with
  * their effective health already decided, and the previous Snapshot (for SOA serials, rotation
- * counters and the last healthy set). Pure: no I/O; time comes in as nowMs.
+ * counters and the last healthy set). Pure: no I/O; time comes in as nowMs. With a signer, every
+ * RRset served is pre-signed here (the signer's cache makes unchanged RRsets free).
  */
 import { createHash } from 'node:crypto';
 import type { RoutingAlgorithm } from '../config/types.ts';
 import type { AnswerSet, NameEntry, Snapshot, ZoneEntry } from '../model/index.ts';
 import { RRType, addressRdata, encodePointerRecord, encodeRecordTail, labelOffsets, nameRdata, soaRdata, wireKey } from '../dns/wire/index.ts';
+import { signEntry, signZone, type SnapshotSigner } from '../dnssec/index.ts';
 
 export interface ZoneSpec {
   apex: string;
@@ -43,6 +45,8 @@ export interface SnapshotInput {
   backends: BackendView[];
   returnLastHealthy: boolean;
   nowMs: number;
+  /** DNSSEC: signs the zones it has keys for (pre-signing every RRset the Snapshot serves). */
+  signer?: SnapshotSigner;
 }
 
 const SOA_REFRESH = 3600;
@@ -136,6 +140,16 @@ export function buildSnapshot(input: SnapshotInput, previous: Snapshot | null): 
   for (const { entry, zoneKey } of pending) {
     names.set(entry.key, { ...entry, zone: zones.get(zoneKey)! });
     emptyNonTerminals.delete(entry.key);
+  }
+  if (input.signer) {
+    for (const zone of zones.values()) {
+      const zs = input.signer.forZone(zone.apexKey);
+      if (zs) signZone(zone, zs, names.get(zone.apexKey));
+    }
+    for (const entry of names.values()) {
+      const zs = entry.zone.dnssec ? input.signer.forZone(entry.zone.apexKey) : undefined;
+      if (zs) signEntry(entry, zs);
+    }
   }
   return { version: (previous?.version ?? 0) + 1, builtAtMs: input.nowMs, zones, names, emptyNonTerminals };
 }

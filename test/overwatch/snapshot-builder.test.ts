@@ -62,3 +62,37 @@ test('intermediate names between the apex and a served name are empty non-termin
   const s = buildSnapshot(inp, null);
   assert.deepEqual([...s.emptyNonTerminals].sort(), [wireKey(`b.c.${Z}`), wireKey(`c.${Z}`)].sort());
 });
+
+test('without a signer the Snapshot carries no DNSSEC data', () => {
+  const s = buildSnapshot(input([true, true]), null);
+  assert.equal(s.zones.get(wireKey(Z))!.dnssec, undefined);
+  assert.equal(s.names.get(wireKey(`app.${Z}`))!.a!.rrsigs, undefined);
+});
+
+test('with a signer every zone RRset, answer window and NODATA NSEC is pre-signed', async () => {
+  const { DnssecService } = await import('../../src/dnssec/index.ts');
+  const { ManualClock } = await import('../../src/lifecycle/index.ts');
+  const { MemoryKeys, silentLog } = await import('../dnssec/signed-server.ts');
+  const svc = new DnssecService({
+    config: { enabled: true, algorithm: 'ECDSAP256SHA256', keySync: { peers: [], pollIntervalMs: 3_600_000, timeoutMs: 30_000 }, signatureValidityMs: 7 * 86_400_000 },
+    keys: new MemoryKeys(),
+    clock: new ManualClock(1_800_000_000_000),
+    log: silentLog,
+    requestRebuild: () => {},
+  });
+  svc.ensureZones([Z]);
+  const base = input([true, true, true]);
+  const s = buildSnapshot({ ...base, names: [{ ...base.names[0]!, maxAnswers: 2 }], signer: svc }, null);
+  const zone = s.zones.get(wireKey(Z))!;
+  assert.ok(zone.dnssec);
+  assert.equal(zone.dnssec.dnskeyTails.length, 1);
+  const app = s.names.get(wireKey(`app.${Z}`))!;
+  assert.equal(app.a!.signedCount, 2);
+  assert.equal(app.a!.rrsigs!.length, 3, 'one per window start');
+  assert.equal(new Set(app.a!.rrsigs!).size, 3);
+  assert.ok(app.nsec, 'NODATA NSEC at the name');
+  assert.equal(app.aaaa, null);
+  // SOA, NS, DNSKEY, apex NSEC, 3 windows, app NSEC
+  assert.equal(svc.totals().signaturesMade, 8);
+  void svc.close();
+});

@@ -32,6 +32,8 @@ export interface ParsedQuery {
   /** Requestor's UDP payload size as sent (0 without EDNS). */
   udpPayloadSize: number;
   dnssecOk: boolean;
+  /** RFC 9824 §5.1: the CO ("Compact Answers OK") EDNS flag: NXDOMAIN may carry a compact denial. */
+  compactOk: boolean;
   hasEcs: boolean;
   /** 1 = IPv4, 2 = IPv6 (RFC 7871 §6). */
   ecsFamily: number;
@@ -56,6 +58,7 @@ export function newParsedQuery(): ParsedQuery {
     ednsVersion: 0,
     udpPayloadSize: 0,
     dnssecOk: false,
+    compactOk: false,
     hasEcs: false,
     ecsFamily: 0,
     ecsSourcePrefix: 0,
@@ -74,6 +77,7 @@ function reset(out: ParsedQuery): void {
   out.ednsVersion = 0;
   out.udpPayloadSize = 0;
   out.dnssecOk = false;
+  out.compactOk = false;
   out.hasEcs = false;
   out.ecsFamily = 0;
   out.ecsSourcePrefix = 0;
@@ -153,6 +157,7 @@ function readOpt(msg: Buffer, pos: number, rdEnd: number, out: ParsedQuery): str
   const ttl = msg.readUInt32BE(pos + 4);
   out.ednsVersion = (ttl >>> 16) & 0xff;
   out.dnssecOk = (ttl & 0x8000) !== 0;
+  out.compactOk = (ttl & 0x4000) !== 0;
   let p = pos + 10;
   while (p < rdEnd) {
     if (p + 4 > rdEnd) return 'truncated EDNS option';

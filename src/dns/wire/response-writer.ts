@@ -14,6 +14,8 @@ export interface EdnsReply {
   /** Our UDP payload size advertised in the OPT class field. */
   udpPayloadSize: number;
   dnssecOk: boolean;
+  /** RFC 9824 §5.1: echo the CO flag (set only when the answer used it). */
+  compactOk: boolean;
   /** ECS to echo, with the scope prefix the answer depended on; -1 = no ECS option. */
   ecsScopePrefix: number;
 }
@@ -121,7 +123,7 @@ export class ResponseWriter {
       buf.writeUInt16BE(edns.udpPayloadSize, p + 2);
       buf[p + 4] = (this.#rcode >>> 4) & 0xff;
       buf[p + 5] = 0; // EDNS version 0
-      buf.writeUInt16BE(edns.dnssecOk ? 0x8000 : 0, p + 6);
+      buf.writeUInt16BE((edns.dnssecOk ? 0x8000 : 0) | (edns.compactOk ? 0x4000 : 0), p + 6);
       p += 8;
       const rdLenAt = p;
       p += 2;

@@ -1,0 +1,138 @@
+/**
+ * Agent and Overwatch end to end over real encrypted gossip on 127.0.0.1: registration with token +
+ * TOFU, DNS answers from agent backends, deregistration on shutdown, join retry, wrong key/token.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { randomBytes } from 'node:crypto';
+import { parseConfigText } from '../../src/config/index.ts';
+import { createLogger } from '../../src/log/index.ts';
+import { startOverwatchProcess, type RunningOverwatch } from '../../src/cli/overwatch-process.ts';
+import { startAgentProcess, type RunningAgent } from '../../src/cli/agent-process.ts';
+import { startBackends, eventually, type TestBackend } from '../support/backend-servers.ts';
+import { encodeQuery, udpExchange, decode } from '../support/dns-client.ts';
+
+const ACK = 'I understand that disabling DNSSEC allows DNS spoofing attacks';
+const KEY = randomBytes(32).toString('base64');
+const TOKEN = randomBytes(24).toString('base64');
+const silent = createLogger({ level: 'error', format: 'json' }, new Writable({ write: (_c, _e, cb) => cb() }));
+let backends: { list: TestBackend[]; close(): Promise<void> };
+const dirs: string[] = [];
+
+before(async () => {
+  backends = await startBackends(['127.0.0.41', '127.0.0.42']);
+});
+after(async () => {
+  await backends.close();
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+function tempDir(): string {
+  const d = mkdtempSync(path.join(tmpdir(), 'opengslb-ag-'));
+  dirs.push(d);
+  return d;
+}
+
+function startOverwatch(gossipPort = 0): Promise<RunningOverwatch> {
+  const text = `mode: overwatch
+identity: { node_id: ow-test }
+dns: { listen_address: "127.0.0.1:0", zones: [gslb.test], default_ttl: 5 }
+data_dir: ${tempDir()}
+dnssec: { enabled: false, security_acknowledgment: "${ACK}" }
+agent_tokens: { myapp: "${TOKEN}" }
+gossip: { bind_address: "127.0.0.1:${gossipPort}", encryption_key: "${KEY}", probe_interval: 200ms, probe_timeout: 100ms, gossip_interval: 50ms }
+validation: { enabled: true, check_interval: 1s, check_timeout: 300ms }
+metrics: { address: "127.0.0.1:0" }
+`;
+  return startOverwatchProcess(parseConfigText(text, { sourcePath: '' }), silent);
+}
+
+function startAgent(gossipPort: number, opts: { token?: string; key?: string } = {}): Promise<RunningAgent> {
+  const list = backends.list
+    .map((b) => `  - { service: myapp, address: ${b.address}, port: ${b.port}, weight: 100, health_check: { type: http, path: /health, interval: 1s, timeout: 300ms, failure_threshold: 1, success_threshold: 1 } }`)
+    .join('\n');
+  const text = `mode: agent
+identity: { service_token: "${opts.token ?? TOKEN}", region: us }
+data_dir: ${tempDir()}
+gossip:
+  encryption_key: "${opts.key ?? KEY}"
+  bind_address: "127.0.0.1:0"
+  overwatch_nodes: ["127.0.0.1:${gossipPort}"]
+  probe_interval: 200ms
+  probe_timeout: 100ms
+  gossip_interval: 50ms
+heartbeat: { interval: 1s, missed_threshold: 3 }
+backends:
+${list}
+`;
+  return startAgentProcess(parseConfigText(text, { sourcePath: '' }), silent);
+}
+
+async function answer(ow: RunningOverwatch): Promise<{ rcode: string; ips: string[] }> {
+  const res = decode(await udpExchange(ow.overwatch.dnsPort, encodeQuery('myapp.gslb.test', 'A')));
+  return { rcode: res.rcode!, ips: (res.answers ?? []).map((a) => (a as { data: string }).data).sort() };
+}
+
+async function metrics(ow: RunningOverwatch): Promise<string> {
+  return (await fetch(`http://127.0.0.1:${ow.overwatch.metricsPort}/metrics`)).text();
+}
+
+test('an agent registers its backends with its token; the Overwatch pins it and answers for them; shutdown deregisters', async (t) => {
+  const ow = await startOverwatch();
+  t.after(() => ow.close());
+  const agent = await startAgent(ow.overwatch.gossipPort!);
+  let agentClosed = false;
+  t.after(() => (agentClosed ? undefined : agent.close()));
+
+  await eventually(async () => assert.deepEqual((await answer(ow)).ips, ['127.0.0.41', '127.0.0.42']), 10_000);
+  const views = ow.overwatch.control.backends();
+  assert.ok(views.every((b) => b.source === 'agent' && b.agentId === agent.agent.identity.agentId));
+  assert.match(await metrics(ow), /^opengslb_overwatch_agent_certs_pinned 1$/m);
+  assert.match(await metrics(ow), /^opengslb_overwatch_agents_registered 1$/m);
+
+  // a backend failing its agent check leaves the answer (agent claim and validation agree)
+  backends.list[1]!.healthy = false;
+  t.after(() => (backends.list[1]!.healthy = true));
+  await eventually(async () => assert.deepEqual((await answer(ow)).ips, ['127.0.0.41']), 6000);
+  backends.list[1]!.healthy = true;
+
+  await agent.close();
+  agentClosed = true;
+  await eventually(async () => assert.equal((await answer(ow)).rcode, 'NXDOMAIN'), 3000);
+});
+
+test('an agent with a wrong service token is refused and registers nothing', async (t) => {
+  const ow = await startOverwatch();
+  t.after(() => ow.close());
+  const agent = await startAgent(ow.overwatch.gossipPort!, { token: randomBytes(24).toString('base64') });
+  t.after(() => agent.close());
+  await eventually(async () => assert.match(await metrics(ow), /^opengslb_overwatch_agent_auth_failures_total\{reason="bad_token"\} [1-9]/m), 8000);
+  assert.equal(ow.overwatch.control.backends().length, 0);
+  assert.equal((await answer(ow)).rcode, 'NXDOMAIN');
+});
+
+test('an agent with another gossip key cannot talk to the Overwatch; failures are counted', async (t) => {
+  const ow = await startOverwatch();
+  t.after(() => ow.close());
+  const agent = await startAgent(ow.overwatch.gossipPort!, { key: randomBytes(32).toString('base64') });
+  t.after(() => agent.close());
+  await eventually(async () => assert.match(await metrics(ow), /^opengslb_gossip_decryption_failures_total [1-9]/m), 8000);
+  assert.equal(ow.overwatch.control.backends().length, 0);
+});
+
+test('an agent started before its Overwatch keeps retrying and registers once it is up', async (t) => {
+  // reserve a port for the Overwatch by starting and stopping one
+  const probe = await startOverwatch();
+  const port = probe.overwatch.gossipPort!;
+  await probe.close();
+  const agent = await startAgent(port);
+  t.after(() => agent.close());
+  await new Promise((r) => setTimeout(r, 1500)); // the agent's first join attempts fail
+  const ow = await startOverwatch(port);
+  t.after(() => ow.close());
+  await eventually(async () => assert.deepEqual((await answer(ow)).ips, ['127.0.0.41', '127.0.0.42']), 15_000);
+});
