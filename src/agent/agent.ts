@@ -172,13 +172,27 @@ export class Agent implements Closeable {
     });
   }
 
-  /** Coalesces bursts of changes into one heartbeat on the next turn of the event loop. */
+  /**
+   * A state change (health transition, predictive change): one heartbeat on the next turn of the
+   * event loop, coalescing bursts, sent reliably (TCP) so a dropped packet cannot lose it.
+   */
   sendSoon(): void {
     if (this.#sendQueued || this.#closing) return;
     this.#sendQueued = true;
     setImmediate(() => {
       this.#sendQueued = false;
-      this.#sendHeartbeat();
+      const targets = this.overwatches();
+      if (targets.length === 0) return;
+      const bytes = this.#heartbeatBytes();
+      for (const m of targets) {
+        this.memberlist.sendReliable(m, bytes).then(
+          () => this.#o.metrics?.heartbeatsSent.inc(),
+          (err: unknown) => {
+            this.#o.metrics?.heartbeatFailures.inc();
+            this.#o.log.warn({ overwatch: m.name, error: (err as Error).message }, 'reliable heartbeat failed; the next periodic one repeats it');
+          },
+        );
+      }
     });
   }
 

@@ -51,10 +51,13 @@ metrics: { address: "127.0.0.1:0" }
   return startOverwatchProcess(parseConfigText(text, { sourcePath: '' }), silent);
 }
 
-function startAgent(gossipPort: number, opts: { token?: string; key?: string } = {}): Promise<RunningAgent> {
+function startAgent(gossipPort: number, opts: { token?: string; key?: string; extraService?: string } = {}): Promise<RunningAgent> {
+  const extra = opts.extraService
+    ? `\n  - { service: ${opts.extraService}, address: 127.0.0.43, port: 80, weight: 100, health_check: { type: tcp, interval: 1s, timeout: 300ms } }`
+    : '';
   const list = backends.list
     .map((b) => `  - { service: myapp, address: ${b.address}, port: ${b.port}, weight: 100, health_check: { type: http, path: /health, interval: 1s, timeout: 300ms, failure_threshold: 1, success_threshold: 1 } }`)
-    .join('\n');
+    .join('\n') + extra;
   const text = `mode: agent
 identity: { service_token: "${opts.token ?? TOKEN}", region: us }
 data_dir: ${tempDir()}
@@ -135,4 +138,16 @@ test('an agent started before its Overwatch keeps retrying and registers once it
   const ow = await startOverwatch(port);
   t.after(() => ow.close());
   await eventually(async () => assert.deepEqual((await answer(ow)).ips, ['127.0.0.41', '127.0.0.42']), 15_000);
+});
+
+test('a token for one service cannot register backends of another service', async (t) => {
+  const ow = await startOverwatch();
+  t.after(() => ow.close());
+  const agent = await startAgent(ow.overwatch.gossipPort!, { extraService: 'otherapp' });
+  t.after(() => agent.close());
+  await eventually(async () => assert.deepEqual((await answer(ow)).ips, ['127.0.0.41', '127.0.0.42']), 10_000);
+  await eventually(async () => assert.match(await metrics(ow), /^opengslb_overwatch_agent_auth_failures_total\{reason="unauthorised_service"\} [1-9]/m));
+  assert.ok(ow.overwatch.control.backends().every((b) => b.service === 'myapp'));
+  const other = decode(await udpExchange(ow.overwatch.dnsPort, encodeQuery('otherapp.gslb.test', 'A')));
+  assert.equal(other.rcode, 'NXDOMAIN');
 });

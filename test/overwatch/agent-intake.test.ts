@@ -90,6 +90,9 @@ test('deregistration removes the agent backends at once', async (t) => {
   t.after(() => ow.close());
   report(ow, [true, true]);
   await eventually(async () => assert.equal((await answer(ow)).ips.length, 2));
+  // another agent cannot deregister them
+  assert.equal(ow.overwatch.agents.deregister('agent-b', [{ service: 'myapp', address: '127.0.0.31', port: backends.list[0]!.port }]), 0);
+  assert.equal(ow.overwatch.agents.deregister('agent-b'), 0);
   assert.equal(ow.overwatch.agents.deregister('agent-a'), 2);
   await eventually(async () => assert.equal((await answer(ow)).rcode, 'NXDOMAIN'), 1000);
 });
