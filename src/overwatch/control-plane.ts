@@ -13,12 +13,14 @@ import {
   type Backend,
   type Override,
 } from '../model/index.ts';
-import type { StateStore } from '../store/index.ts';
+import type { AgentRecord, StateStore } from '../store/index.ts';
+import { X509Certificate } from 'node:crypto';
 import { VERSION } from '../version.ts';
 import {
   ControlError,
   ControlErrorCode,
   type BackendStatusView,
+  type AgentView,
   type OverwatchControl,
   type ReadinessView,
   type ServerInput,
@@ -40,6 +42,8 @@ export interface ControlPlaneDeps {
   onServerRemoved: (id: string) => void;
   dnsReady: () => boolean;
   healthReady: () => boolean;
+  /** Removes an agent's backends (revocation, deletion). */
+  dropAgent: (agentId: string) => void;
 }
 
 /** API-created servers are checked with a TCP connect (the original's protocol "tcp"). */
@@ -234,6 +238,52 @@ export class ControlPlane implements OverwatchControl {
       );
     }
     return b;
+  }
+
+  agents(): AgentView[] {
+    return this.#d.store.agents.list().map((a) => this.#agentView(a));
+  }
+
+  agent(agentId: string): AgentView | undefined {
+    const a = this.#d.store.agents.get(agentId);
+    return a ? this.#agentView(a) : undefined;
+  }
+
+  #agentView(a: AgentRecord): AgentView {
+    const backends = this.#d.registry.backends().filter((b) => b.agentId === a.agentId);
+    let notAfterMs: number | undefined;
+    try {
+      if (a.certificatePem) notAfterMs = Date.parse(new X509Certificate(a.certificatePem).validTo);
+    } catch {
+      notAfterMs = undefined;
+    }
+    const lastSeen = Math.max(a.lastSeenMs, ...backends.map((b) => b.agentLastSeenMs ?? 0));
+    return {
+      agentId: a.agentId,
+      services: a.service.split(',').filter(Boolean),
+      region: a.region,
+      fingerprint: a.pin,
+      firstSeenMs: a.firstSeenMs,
+      lastSeenMs: lastSeen,
+      notAfterMs,
+      revoked: a.revoked,
+      revokedAtMs: a.revokedAtMs ?? undefined,
+      revokedReason: a.revokedReason ?? undefined,
+      backendCount: backends.length,
+      isStale: this.nowMs() - lastSeen > this.config.stale.thresholdMs,
+    };
+  }
+
+  revokeAgent(agentId: string, reason: string): AgentView {
+    if (!this.#d.store.agents.get(agentId)) throw new ControlError(ControlErrorCode.NotFound, `agent not found: ${agentId}`);
+    this.#d.store.agents.revoke(agentId, reason, this.nowMs());
+    this.#d.dropAgent(agentId);
+    return this.agent(agentId)!;
+  }
+
+  deleteAgent(agentId: string): void {
+    if (!this.#d.store.agents.delete(agentId)) throw new ControlError(ControlErrorCode.NotFound, `agent not found: ${agentId}`);
+    this.#d.dropAgent(agentId);
   }
 
   readiness(): ReadinessView {

@@ -58,6 +58,24 @@ export interface ServerInput {
   region: string;
 }
 
+export interface AgentView {
+  agentId: string;
+  /** Services its token covers. */
+  services: string[];
+  region: string;
+  /** Hex SHA-256 of the pinned public key. */
+  fingerprint: string;
+  firstSeenMs: number;
+  lastSeenMs: number;
+  /** Certificate expiry, when the pinned certificate parses. */
+  notAfterMs?: number;
+  revoked: boolean;
+  revokedAtMs?: number;
+  revokedReason?: string;
+  backendCount: number;
+  isStale: boolean;
+}
+
 export interface ReadinessView {
   ready: boolean;
   dnsReady: boolean;
@@ -94,4 +112,12 @@ export interface OverwatchControl {
   deleteServer(id: string): void;
 
   readiness(): ReadinessView;
+
+  /** Pinned agents (TOFU). */
+  agents(): AgentView[];
+  agent(agentId: string): AgentView | undefined;
+  /** Refuses the agent from now on and removes its backends; it must re-pin after its pin is deleted. */
+  revokeAgent(agentId: string, reason: string): AgentView;
+  /** Forgets the pin (and the agent's backends): the next agent_auth with a valid token pins again. */
+  deleteAgent(agentId: string): void;
 }

@@ -14,4 +14,5 @@ export {
   type BackendStatusView,
   type ServerInput,
   type ReadinessView,
+  type AgentView,
 } from './control.ts';

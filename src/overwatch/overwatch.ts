@@ -107,6 +107,10 @@ export class Overwatch implements Closeable {
       onServerRemoved: (id) => void this.#scheduler.remove(id),
       dnsReady: () => this.#dnsStarted,
       healthReady: () => this.#firstRoundDone,
+      dropAgent: (agentId) => {
+        this.#gossip?.auth.forget(agentId);
+        this.agents.deregister(agentId);
+      },
     });
     this.metrics = new OverwatchMetrics(this.#control, this.dnsStats, {
       version: VERSION,

@@ -47,6 +47,7 @@ agent_tokens: { myapp: "${TOKEN}" }
 gossip: { bind_address: "127.0.0.1:${gossipPort}", encryption_key: "${KEY}", probe_interval: 200ms, probe_timeout: 100ms, gossip_interval: 50ms }
 validation: { enabled: true, check_interval: 1s, check_timeout: 300ms }
 metrics: { address: "127.0.0.1:0" }
+api: { address: "127.0.0.1:0" }
 `;
   return startOverwatchProcess(parseConfigText(text, { sourcePath: '' }), silent);
 }
@@ -150,4 +151,29 @@ test('a token for one service cannot register backends of another service', asyn
   assert.ok(ow.overwatch.control.backends().every((b) => b.service === 'myapp'));
   const other = decode(await udpExchange(ow.overwatch.dnsPort, encodeQuery('otherapp.gslb.test', 'A')));
   assert.equal(other.rcode, 'NXDOMAIN');
+});
+
+test('the API lists the pinned agent and revokes it: its backends go, its messages are refused; deleting the pin lets it re-pin', async (t) => {
+  const ow = await startOverwatch();
+  t.after(() => ow.close());
+  const agent = await startAgent(ow.overwatch.gossipPort!);
+  t.after(() => agent.close());
+  await eventually(async () => assert.equal((await answer(ow)).ips.length, 2), 10_000);
+  const api = `http://127.0.0.1:${ow.api!.port}/api/v1/overwatch/agents`;
+  const list = (await (await fetch(api)).json()) as { agents: { agent_id: string; fingerprint: string; services: string[]; revoked: boolean }[]; total: number };
+  assert.equal(list.total, 1);
+  assert.equal(list.agents[0]!.agent_id, agent.agent.identity.agentId);
+  assert.equal(list.agents[0]!.fingerprint, agent.agent.identity.keyId);
+  assert.deepEqual(list.agents[0]!.services, ['myapp']);
+
+  const id = agent.agent.identity.agentId;
+  const res = await fetch(`${api}/${id}/revoke`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ reason: 'test' }) });
+  assert.equal(res.status, 200);
+  await eventually(async () => assert.equal((await answer(ow)).rcode, 'NXDOMAIN'), 2000);
+  await eventually(async () => assert.match(await metrics(ow), /^opengslb_overwatch_agent_auth_failures_total\{reason="revoked"\} [1-9]/m), 5000);
+  assert.equal((await answer(ow)).rcode, 'NXDOMAIN');
+
+  assert.equal((await fetch(`${api}/${id}`, { method: 'DELETE' })).status, 204);
+  // the agent re-authenticates every few heartbeats and pins again
+  await eventually(async () => assert.equal((await answer(ow)).ips.length, 2), 15_000);
 });

@@ -16,6 +16,7 @@ import {
 import {
   ControlError,
   ControlErrorCode,
+  type AgentView,
   type BackendStatusView,
   type OverwatchControl,
   type ReadinessView,
@@ -301,5 +302,32 @@ export class FakeControl implements OverwatchControl {
 
   readiness(): ReadinessView {
     return { ...this.ready };
+  }
+
+  /** Pinned agents, as tests arrange them. */
+  readonly pinned = new Map<string, AgentView>();
+
+  agents(): AgentView[] {
+    return [...this.pinned.values()];
+  }
+
+  agent(agentId: string): AgentView | undefined {
+    return this.pinned.get(agentId);
+  }
+
+  revokeAgent(agentId: string, reason: string): AgentView {
+    this.#throwIfArmed();
+    const a = this.pinned.get(agentId);
+    if (!a) throw new ControlError(ControlErrorCode.NotFound, `agent not found: ${agentId}`);
+    const revoked = { ...a, revoked: true, revokedAtMs: this.nowMs(), revokedReason: reason, backendCount: 0 };
+    this.pinned.set(agentId, revoked);
+    for (const [id, b] of this.#backends) if (b.agentId === agentId) this.#backends.delete(id);
+    return revoked;
+  }
+
+  deleteAgent(agentId: string): void {
+    this.#throwIfArmed();
+    if (!this.pinned.delete(agentId)) throw new ControlError(ControlErrorCode.NotFound, `agent not found: ${agentId}`);
+    for (const [id, b] of this.#backends) if (b.agentId === agentId) this.#backends.delete(id);
   }
 }
