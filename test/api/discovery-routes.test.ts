@@ -30,6 +30,10 @@ test('the group roots list the endpoints below them', async (t) => {
   assert.deepEqual(await paths('/api/v1/health'), ['/api/v1/health/regions', '/api/v1/health/servers']);
   assert.deepEqual(await paths('/api/v1/cluster'), ['/api/v1/cluster/status']);
   assert.deepEqual(await paths('/api/v1/overwatch'), [
+    '/api/v1/overwatch/agents',
+    '/api/v1/overwatch/agents/{id}',
+    '/api/v1/overwatch/agents/{id}/revoke',
+    '/api/v1/overwatch/agents/expiring',
     '/api/v1/overwatch/backends',
     '/api/v1/overwatch/backends/{service}/{address}/{port}/override',
     '/api/v1/overwatch/stats',
