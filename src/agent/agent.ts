@@ -111,11 +111,7 @@ export class Agent implements Closeable {
         timestamp: new Date(clock.nowMs()).toISOString(),
         agent_id: identity.agentId,
       }),
-      logger: {
-        debug: (f, m) => o.log.debug(f, `gossip: ${m}`),
-        info: (f, m) => o.log.info(f, `gossip: ${m}`),
-        warn: (f, m) => o.log.warn(f, `gossip: ${m}`),
-      },
+      logger: o.log.child({ component: 'gossip' }),
       onDecryptFailure: () => o.metrics?.heartbeatFailures.inc(),
     });
     const agent = new Agent(config, identity, memberlist, o);

@@ -16,6 +16,7 @@ import { runOverwatch, describeError } from './overwatch-process.ts';
 import { runAgent } from './agent-process.ts';
 import { unservablePolicies } from '../overwatch/index.ts';
 import { demoConfigText, startDemoBackends, DEMO_DNS_PORT } from './demo.ts';
+import { runDemoPattern } from './demo-patterns.ts';
 
 
 /** The Go flag package accepted `-config x` and `-config=x`; commander wants `--config`. */
@@ -79,7 +80,17 @@ export async function main(argv: string[]): Promise<number> {
     .command('demo')
     .description(`run a demo Overwatch on 127.0.0.1:${DEMO_DNS_PORT} with three local backends`)
     .option('-p, --port <port>', 'DNS port', String(DEMO_DNS_PORT))
-    .action(async (opts: { port: string }) => {
+    .option('--pattern <pattern>', "the guide's deployment patterns with agents: pattern1 (1 Overwatch) or ha (3 Overwatches)")
+    .action(async (opts: { port: string; pattern?: string }) => {
+      if (opts.pattern !== undefined) {
+        if (opts.pattern !== 'pattern1' && opts.pattern !== 'ha') {
+          process.stderr.write(`opengslb demo: --pattern expects pattern1 or ha, got "${opts.pattern}"\n`);
+          exitCode = 1;
+          return;
+        }
+        await runDemoPattern(opts.pattern);
+        return;
+      }
       const config = parseConfigText(demoConfigText(Number(opts.port)), { sourcePath: '' });
       const log = createLogger(config.logging);
       const extra = new Lifecycle();

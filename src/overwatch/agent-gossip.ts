@@ -64,11 +64,7 @@ export class AgentGossip implements Closeable {
         timestamp: new Date(o.clock.nowMs()).toISOString(),
         node_id: o.config.identity.nodeId,
       }),
-      logger: {
-        debug: (fields, msg) => o.log.debug(fields, `gossip: ${msg}`),
-        info: (fields, msg) => o.log.info(fields, `gossip: ${msg}`),
-        warn: (fields, msg) => o.log.warn(fields, `gossip: ${msg}`),
-      },
+      logger: o.log.child({ component: 'gossip' }),
       onDecryptFailure: () => o.counters.onDecryptFailure(),
     });
     const gossip: AgentGossip = new AgentGossip(memberlist, auth, o);
