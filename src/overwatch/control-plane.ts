@@ -21,11 +21,16 @@ import {
   ControlErrorCode,
   type BackendStatusView,
   type AgentView,
+  type DomainInput,
+  type DomainView,
+  type RegionInput,
+  type RegionView,
   type OverwatchControl,
   type ReadinessView,
   type ServerInput,
 } from './control.ts';
 import type { Registry } from './registry.ts';
+import type { ApiCatalog, StoredDomain, StoredRegion } from './api-catalog.ts';
 
 export interface ControlPlaneDeps {
   registry: Registry;
@@ -44,6 +49,9 @@ export interface ControlPlaneDeps {
   healthReady: () => boolean;
   /** Removes an agent's backends (revocation, deletion). */
   dropAgent: (agentId: string) => void;
+  catalog: ApiCatalog;
+  /** API domains changed: re-apply the Registry settings. */
+  domainsChanged: () => void;
 }
 
 /** API-created servers are checked with a TCP connect (the original's protocol "tcp"). */
@@ -238,6 +246,96 @@ export class ControlPlane implements OverwatchControl {
       );
     }
     return b;
+  }
+
+  #domainView(name: string, source: 'config' | 'api', stored?: StoredDomain): DomainView | undefined {
+    const settings = this.#d.registry.settings.domains.find((d) => d.name === name);
+    if (!settings) return undefined;
+    const backends = this.#d.registry.backends().filter((b) => this.#d.registry.servedNames(b.service).includes(name));
+    return {
+      name,
+      ttlSeconds: settings.ttlSeconds,
+      routingPolicy: settings.routingAlgorithm,
+      maxAnswers: settings.maxAnswers,
+      source,
+      regions: settings.regions,
+      description: stored?.description,
+      createdAtMs: stored?.createdAtMs,
+      updatedAtMs: stored?.updatedAtMs,
+      backendCount: backends.length,
+      healthyBackends: backends.filter((b) => this.#d.registry.decision(b.id)?.serve).length,
+    };
+  }
+
+  domains(): DomainView[] {
+    const out: DomainView[] = [];
+    for (const d of this.config.domains) out.push(this.#domainView(d.name, 'config')!);
+    for (const d of this.#d.catalog.domains()) {
+      const v = this.#domainView(d.name, 'api', d);
+      if (v) out.push(v);
+    }
+    return out;
+  }
+
+  domain(name: string): DomainView | undefined {
+    return this.domains().find((d) => d.name === name.toLowerCase().replace(/\.$/, ''));
+  }
+
+  createDomain(input: DomainInput): DomainView {
+    const d = this.#d.catalog.createDomain(input, this.nowMs());
+    this.#d.domainsChanged();
+    return this.#domainView(d.name, 'api', d)!;
+  }
+
+  updateDomain(name: string, changes: Omit<DomainInput, 'name'>): DomainView {
+    const d = this.#d.catalog.updateDomain(name, changes, this.nowMs());
+    this.#d.domainsChanged();
+    return this.#domainView(d.name, 'api', d)!;
+  }
+
+  /** Deletes the domain and the backends created for it through the API. */
+  deleteDomain(name: string): void {
+    this.#d.catalog.deleteDomain(name);
+    for (const b of this.#d.registry.backends()) if (b.source === 'api' && b.service === name) this.deleteServer(b.id);
+    this.#d.domainsChanged();
+  }
+
+  #regionView(name: string, source: 'config' | 'api', countries: string[], continents: string[], description?: string): RegionView {
+    const backends = this.#d.registry.backends().filter((b) => b.region === name);
+    return {
+      name,
+      source,
+      countries,
+      continents,
+      description,
+      serverCount: backends.length,
+      healthyServers: backends.filter((b) => this.#d.registry.decision(b.id)?.serve).length,
+    };
+  }
+
+  regions(): RegionView[] {
+    return [
+      ...this.config.regions.map((r) => this.#regionView(r.name, 'config', r.countries, r.continents)),
+      ...this.#d.catalog.regions().map((r: StoredRegion) => this.#regionView(r.name, 'api', r.countries, r.continents, r.description)),
+    ];
+  }
+
+  region(name: string): RegionView | undefined {
+    return this.regions().find((r) => r.name === name);
+  }
+
+  createRegion(input: RegionInput): RegionView {
+    const r = this.#d.catalog.createRegion(input, this.nowMs());
+    return this.#regionView(r.name, 'api', r.countries, r.continents, r.description);
+  }
+
+  updateRegion(name: string, changes: Omit<RegionInput, 'name'>): RegionView {
+    const r = this.#d.catalog.updateRegion(name, changes);
+    return this.#regionView(r.name, 'api', r.countries, r.continents, r.description);
+  }
+
+  deleteRegion(name: string): void {
+    this.#d.catalog.deleteRegion(name);
   }
 
   agents(): AgentView[] {

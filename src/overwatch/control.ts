@@ -76,6 +76,46 @@ export interface AgentView {
   isStale: boolean;
 }
 
+export interface DomainView {
+  name: string;
+  ttlSeconds: number;
+  routingPolicy: string;
+  maxAnswers: number;
+  /** 'config' items are read-only through the API. */
+  source: 'config' | 'api';
+  regions: string[];
+  description?: string;
+  createdAtMs?: number;
+  updatedAtMs?: number;
+  backendCount: number;
+  healthyBackends: number;
+}
+
+export interface DomainInput {
+  name: string;
+  ttlSeconds?: number;
+  routingPolicy?: string;
+  maxAnswers?: number;
+  description?: string;
+}
+
+export interface RegionView {
+  name: string;
+  source: 'config' | 'api';
+  countries: string[];
+  continents: string[];
+  description?: string;
+  serverCount: number;
+  healthyServers: number;
+}
+
+export interface RegionInput {
+  name: string;
+  countries?: string[];
+  continents?: string[];
+  description?: string;
+}
+
 export interface ReadinessView {
   ready: boolean;
   dnsReady: boolean;
@@ -112,6 +152,18 @@ export interface OverwatchControl {
   deleteServer(id: string): void;
 
   readiness(): ReadinessView;
+
+  /** Domains from the config (read-only) and created through the API (persisted, served in DNS). */
+  domains(): DomainView[];
+  domain(name: string): DomainView | undefined;
+  createDomain(input: DomainInput): DomainView;
+  updateDomain(name: string, changes: Omit<DomainInput, 'name'>): DomainView;
+  deleteDomain(name: string): void;
+  regions(): RegionView[];
+  region(name: string): RegionView | undefined;
+  createRegion(input: RegionInput): RegionView;
+  updateRegion(name: string, changes: Omit<RegionInput, 'name'>): RegionView;
+  deleteRegion(name: string): void;
 
   /** Pinned agents (TOFU). */
   agents(): AgentView[];

@@ -15,4 +15,8 @@ export {
   type ServerInput,
   type ReadinessView,
   type AgentView,
+  type DomainView,
+  type DomainInput,
+  type RegionView,
+  type RegionInput,
 } from './control.ts';

@@ -18,6 +18,7 @@ import { staticBackends, unservablePolicies } from './static-servers.ts';
 import { ControlPlane } from './control-plane.ts';
 import { AgentRegistrations } from './agent-registrations.ts';
 import { AgentGossip } from './agent-gossip.ts';
+import { ApiCatalog } from './api-catalog.ts';
 import type { OverwatchControl } from './control.ts';
 import { StateStore } from '../store/index.ts';
 import { DnsQueryStats, OverwatchMetrics, startMetricsServer, type MetricsServer } from '../metrics/index.ts';
@@ -35,6 +36,8 @@ export class Overwatch implements Closeable {
   readonly registry: Registry;
   readonly store: StateStore;
   readonly #control: ControlPlane;
+  /** Domains and regions created through the API. */
+  readonly catalog: ApiCatalog;
   /** Intake of authenticated agent messages (gossip delivers them here). */
   readonly agents: AgentRegistrations;
   readonly metrics: OverwatchMetrics;
@@ -58,7 +61,8 @@ export class Overwatch implements Closeable {
     this.store = store;
     this.#log = opts.log;
     this.#clock = opts.clock ?? systemClock;
-    this.registry = new Registry(registrySettingsFrom(config));
+    this.catalog = new ApiCatalog(store, () => this.#config);
+    this.registry = new Registry(registrySettingsFrom(config, this.catalog.domainConfigs()));
     this.#scheduler = new HealthScheduler({
       clock: this.#clock,
       probe: opts.probe,
@@ -107,6 +111,11 @@ export class Overwatch implements Closeable {
       onServerRemoved: (id) => void this.#scheduler.remove(id),
       dnsReady: () => this.#dnsStarted,
       healthReady: () => this.#firstRoundDone,
+      catalog: this.catalog,
+      domainsChanged: () => {
+        this.registry.reconfigure(registrySettingsFrom(this.#config, this.catalog.domainConfigs()));
+        this.#scheduleRebuild();
+      },
       dropAgent: (agentId) => {
         this.#gossip?.auth.forget(agentId);
         this.agents.deregister(agentId);
@@ -208,7 +217,7 @@ export class Overwatch implements Closeable {
     const refused = unservablePolicies(config);
     if (refused.length > 0) throw new OpenGslbError('ERR_CONFIG_UNSUPPORTED', refused.join('\n'));
     this.#config = config;
-    this.registry.reconfigure(registrySettingsFrom(config));
+    this.registry.reconfigure(registrySettingsFrom(config, this.catalog.domainConfigs()));
     this.#gossip?.reconfigure(config);
     this.#applyStatic(config);
     this.#rebuildNow();

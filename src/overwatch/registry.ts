@@ -46,10 +46,12 @@ export interface BackendInput {
 
 const DEFAULT_MAX_ANSWERS = 8;
 
-export function registrySettingsFrom(config: Config): RegistrySettings {
+/** Settings from the config plus the domains created through the API (config names win). */
+export function registrySettingsFrom(config: Config, apiDomains: readonly DomainConfig[] = []): RegistrySettings {
+  const fromConfig = new Set(config.domains.map((d) => d.name));
   return {
     zones: config.dns.zones,
-    domains: config.domains,
+    domains: [...config.domains, ...apiDomains.filter((d) => !fromConfig.has(d.name))],
     defaultTtlSeconds: config.dns.defaultTtlSeconds,
     returnLastHealthy: config.dns.returnLastHealthy,
     staleThresholdMs: config.stale.thresholdMs,

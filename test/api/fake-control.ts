@@ -17,6 +17,8 @@ import {
   ControlError,
   ControlErrorCode,
   type AgentView,
+  type DomainView,
+  type RegionView,
   type BackendStatusView,
   type OverwatchControl,
   type ReadinessView,
@@ -302,6 +304,39 @@ export class FakeControl implements OverwatchControl {
 
   readiness(): ReadinessView {
     return { ...this.ready };
+  }
+
+  // Domains and regions are tested against the real Overwatch (test/api/domains-regions.test.ts);
+  // the fake answers as an Overwatch with none created through the API.
+  domains(): DomainView[] {
+    return [];
+  }
+  domain(): DomainView | undefined {
+    return undefined;
+  }
+  createDomain(): DomainView {
+    throw new ControlError(ControlErrorCode.Invalid, 'domains are not modelled by the fake control');
+  }
+  updateDomain(name: string): DomainView {
+    throw new ControlError(ControlErrorCode.NotFound, `domain not found: ${name}`);
+  }
+  deleteDomain(name: string): void {
+    throw new ControlError(ControlErrorCode.NotFound, `domain not found: ${name}`);
+  }
+  regions(): RegionView[] {
+    return [];
+  }
+  region(): RegionView | undefined {
+    return undefined;
+  }
+  createRegion(): RegionView {
+    throw new ControlError(ControlErrorCode.Invalid, 'regions are not modelled by the fake control');
+  }
+  updateRegion(name: string): RegionView {
+    throw new ControlError(ControlErrorCode.NotFound, `region not found: ${name}`);
+  }
+  deleteRegion(name: string): void {
+    throw new ControlError(ControlErrorCode.NotFound, `region not found: ${name}`);
   }
 
   /** Pinned agents, as tests arrange them. */
