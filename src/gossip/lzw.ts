@@ -17,10 +17,13 @@ const MAX_CODE = (1 << MAX_WIDTH) - 1;
  * Decompresses a Go LZW (LSB, 8) stream. Returns undefined when the stream is invalid, ends
  * without the end code (Go reports io.ErrUnexpectedEOF), or would exceed `maxOutputBytes`.
  */
+// Decoder tables, reused across calls (decoding is synchronous). No stale entry is ever read: every
+// code in [258, hi) was written since the last clear, and code == hi is expanded from `last`.
+const suffix = new Uint8Array(1 << MAX_WIDTH);
+const prefix = new Uint16Array(1 << MAX_WIDTH);
+const scratch = new Uint8Array(1 << MAX_WIDTH); // one code expands to at most 4096 bytes
+
 export function lzwDecompress(input: Uint8Array, maxOutputBytes = 4 * 1024 * 1024): Buffer | undefined {
-  const suffix = new Uint8Array(1 << MAX_WIDTH);
-  const prefix = new Uint16Array(1 << MAX_WIDTH);
-  const scratch = new Uint8Array(1 << MAX_WIDTH); // one code expands to at most 4096 bytes
   let out = Buffer.allocUnsafe(Math.min(maxOutputBytes, Math.max(64, input.length * 4)));
   let o = 0;
   let width = 1 + LIT_WIDTH;
@@ -56,8 +59,11 @@ export function lzwDecompress(input: Uint8Array, maxOutputBytes = 4 * 1024 * 102
     nBits -= width;
 
     if (code < CLEAR) {
-      one[0] = code;
-      if (!emit(one, 0, 1)) return undefined;
+      if (o < out.length) out[o++] = code;
+      else {
+        one[0] = code;
+        if (!emit(one, 0, 1)) return undefined;
+      }
       if (last !== INVALID) {
         suffix[hi] = code;
         prefix[hi] = last;

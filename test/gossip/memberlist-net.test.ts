@@ -102,3 +102,22 @@ test('datagrams that do not decrypt are dropped, counted, and reported to the ca
   await waitUntil(() => a.stats().decryptionFailures === 3, 2_000, 'three failures');
   assert.equal(callbacks, 3);
 });
+
+test('works over IPv6 loopback (16-byte addresses on the wire)', async (t) => {
+  const a = await node('a6', { bindHost: '::1' });
+  const b = await node('b6', { bindHost: '::1' });
+  t.after(() => Promise.all([a, b].map((n) => n.close())));
+  assert.equal(await b.join([`[::1]:${a.address.port}`]), 1);
+  await waitUntil(() => a.members().length === 2 && b.members().length === 2, 3_000, 'convergence');
+  assert.equal(a.members().find((m) => m.name === 'b6')?.host, '::1');
+  const got = once(b, 'message');
+  a.sendBestEffort(a.members().find((m) => m.name === 'b6')!, Buffer.from('v6'));
+  assert.equal((await got)[0].toString(), 'v6');
+});
+
+test('refuses node metadata over 512 bytes at start and on update', async (t) => {
+  await assert.rejects(node('big', { meta: Buffer.alloc(513) }), /at most 512 bytes/);
+  const a = await node('a');
+  t.after(() => a.close());
+  await assert.rejects(a.updateMeta(Buffer.alloc(600)), /at most 512 bytes/);
+});
