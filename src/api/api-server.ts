@@ -19,13 +19,18 @@ import { ApiError, ApiErrorCode, ApiMessage, errorBody, httpErrorOf } from './ap
 import { backendsRoutes } from './backends-routes.ts';
 import { clusterRoutes } from './cluster-routes.ts';
 import { discoveryRoutes } from './discovery-routes.ts';
+import { dnssecRoutes } from './dnssec-routes.ts';
+import { eventsRoutes } from './events-routes.ts';
 import { healthRoutes } from './health-routes.ts';
 import { overridesRoutes } from './overrides-routes.ts';
 import { overwatchRoutes } from './overwatch-routes.ts';
 import { formatValidationError, zodValidatorCompiler } from './request-validation.ts';
 import { RouteIndex } from './route-index.ts';
 import type { ApiRouteOptions } from './route-options.ts';
+import { domainsRoutes } from './domains-routes.ts';
+import { agentsRoutes } from './agents-routes.ts';
 import { serversRoutes } from './servers-routes.ts';
+import { uiRoutes } from './ui-routes.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -54,6 +59,11 @@ const RESOURCE_PLUGINS = [
   overwatchRoutes,
   clusterRoutes,
   serversRoutes,
+  domainsRoutes,
+  agentsRoutes,
+  dnssecRoutes,
+  eventsRoutes,
+  uiRoutes,
 ] as const;
 
 export interface ApiServerOptions {
@@ -106,6 +116,19 @@ function installBodyParsers(app: FastifyInstance): void {
   app.addContentTypeParser('*', { parseAs: 'string' }, parser);
 }
 
+/** True when a browser says the request comes from a page of another origin. */
+function isCrossSite(req: FastifyRequest): boolean {
+  const site = req.headers['sec-fetch-site'];
+  if (site === 'cross-site' || site === 'same-site') return true;
+  const origin = req.headers.origin;
+  if (origin === undefined) return false;
+  try {
+    return new URL(origin).host !== req.headers.host;
+  } catch {
+    return true; // "null" or garbage: an opaque origin (sandboxed page, file://)
+  }
+}
+
 /** Builds the API (routes ready, not listening). Throws ApiError(ERR_API_CONFIG) for unusable settings. */
 export async function createApiServer(opts: ApiServerOptions): Promise<FastifyInstance> {
   const { control, config } = opts;
@@ -143,6 +166,12 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
     if (req.routeOptions.config.aclExempt === true) return;
     if (!acl.allows(ip)) {
       return reply.code(403).send(errorBody(403, `forbidden: ${req.clientIp || 'unknown address'} is not in api.allowed_networks`));
+    }
+    // Writes accept any content type (so `curl -d` works), which would let a web page in an
+    // operator's browser post a form here. Browsers mark such requests (Origin, Sec-Fetch-Site);
+    // command-line clients do not: refuse writes a browser says come from another site.
+    if (req.method !== 'GET' && req.method !== 'HEAD' && isCrossSite(req)) {
+      return reply.code(403).send(errorBody(403, 'forbidden: cross-site write refused (Origin does not match this API)'));
     }
   });
 

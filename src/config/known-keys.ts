@@ -31,8 +31,9 @@ const domain = obj({
   latency_config: obj(leaves('smoothing_factor', 'max_latency_ms', 'min_samples')),
 });
 const dns = obj({
-  ...leaves('listen_address', 'default_ttl', 'return_last_healthy', 'max_udp_payload', 'tcp_idle_timeout', 'tcp_max_connections'),
+  ...leaves('listen_address', 'default_ttl', 'return_last_healthy', 'max_udp_payload', 'tcp_idle_timeout', 'tcp_max_connections', 'tcp_max_connections_per_client'),
   zones: listOf(leaf),
+  rate_limit: obj({ ...leaves('enabled', 'responses_per_second', 'slip', 'ipv4_prefix', 'ipv6_prefix'), exempt: listOf(leaf) }),
 });
 const identity = obj(leaves('node_id', 'region', 'service_token', 'cert_path', 'key_path'));
 const gossip = obj({

@@ -84,6 +84,21 @@ export interface DnsConfig {
   maxUdpPayload: number;
   tcpIdleTimeoutMs: number;
   tcpMaxConnections: number;
+  /** Concurrent TCP connections from one client address. */
+  tcpMaxConnectionsPerClient: number;
+  rateLimit: RateLimitConfig;
+}
+
+/** UDP response rate limiting per client prefix (anti-amplification), with slip. */
+export interface RateLimitConfig {
+  enabled: boolean;
+  responsesPerSecond: number;
+  /** Every slip-th limited response is sent truncated (TC) instead of dropped; 0 = drop all. */
+  slip: number;
+  ipv4PrefixLength: number;
+  ipv6PrefixLength: number;
+  /** CIDRs never limited (loopback by default: a local resolver). */
+  exempt: string[];
 }
 
 export interface GossipConfig {

@@ -8,8 +8,9 @@
  */
 import type { ProblemList } from './config-error.ts';
 import { isInZone, labelCount, normaliseDnsName } from './dns-name.ts';
-import { asString, readBool, readDuration, readInt, readList, readListenAddress, report } from './source-reader.ts';
-import type { DnsConfig } from './types.ts';
+import { asString, readBool, readDuration, readInt, readList, readListenAddress, readMap, readStringList, report } from './source-reader.ts';
+import type { DnsConfig, RateLimitConfig } from './types.ts';
+import { normaliseCidr } from './network-address.ts';
 import type { SourceMap } from './yaml-source.ts';
 
 /** The dns section without implied zones (domains are read after it, using its default TTL). */
@@ -31,6 +32,30 @@ export function readDns(map: SourceMap, problems: ProblemList): DnsConfig {
     maxUdpPayload: readInt(map, 'max_udp_payload', problems, 1232, { min: 512, max: 65535 }),
     tcpIdleTimeoutMs: readDuration(map, 'tcp_idle_timeout', problems, 10_000, { minMs: 1 }),
     tcpMaxConnections: readInt(map, 'tcp_max_connections', problems, 1000, { min: 1, max: 1_000_000 }),
+    tcpMaxConnectionsPerClient: readInt(map, 'tcp_max_connections_per_client', problems, 32, { min: 1, max: 1_000_000 }),
+    rateLimit: readRateLimit(readMap(map, 'rate_limit', problems), problems),
+  };
+}
+
+/**
+ * `dns.rate_limit`: on by default with generous limits (a resolver behind one /24 asking 200
+ * answers a second is far past normal), so the server cannot be used as an amplifier.
+ */
+function readRateLimit(map: SourceMap, problems: ProblemList): RateLimitConfig {
+  const exempt: string[] = [];
+  const listed = readStringList(map, 'exempt', problems, 'a list of CIDRs');
+  for (const { value, node } of listed) {
+    const cidr = normaliseCidr(value);
+    if (cidr === undefined) report(problems, node, `expected a CIDR such as 127.0.0.0/8, got ${JSON.stringify(value)}`);
+    else exempt.push(cidr);
+  }
+  return {
+    enabled: readBool(map, 'enabled', problems, true),
+    responsesPerSecond: readInt(map, 'responses_per_second', problems, 200, { min: 1, max: 10_000_000 }),
+    slip: readInt(map, 'slip', problems, 2, { min: 0, max: 100 }),
+    ipv4PrefixLength: readInt(map, 'ipv4_prefix', problems, 24, { min: 8, max: 32 }),
+    ipv6PrefixLength: readInt(map, 'ipv6_prefix', problems, 56, { min: 16, max: 128 }),
+    exempt: listed.length > 0 ? exempt : ['127.0.0.0/8', '::1/128'],
   };
 }
 

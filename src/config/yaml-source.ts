@@ -72,7 +72,8 @@ export function parseYamlSource(text: string, file: string, problems: ProblemLis
     offset === undefined || offset < 0 ? undefined : lineCounter.linePos(offset).line;
 
   for (const error of doc.errors) {
-    problems.add({ file, keyPath: '', line: lineAt(error.pos[0]), message: `invalid YAML: ${error.message}` });
+    // yaml quotes the offending token (which may be a key or token value); the line says where it is.
+    problems.add({ file, keyPath: '', line: lineAt(error.pos[0]), message: `invalid YAML: ${error.message.replace(/: ".*"$/s, '').replace(/(extra characters): .*$/s, '$1')}` });
   }
   const root = { kind: 'map', entries: new Map(), file, line: 1, path: '' } satisfies SourceMap;
   if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) return root;

@@ -8,6 +8,8 @@ import { TcpListener } from './tcp-listener.ts';
 import type { ResponseOutcome, Transport } from './responder.ts';
 import { emptySnapshot, type Snapshot } from '../model/index.ts';
 import type { Closeable } from '../lifecycle/index.ts';
+import type { RateLimitConfig } from '../config/types.ts';
+import { ResponseRateLimiter } from './rate-limiter.ts';
 
 export interface DnsServerOptions {
   host: string;
@@ -15,6 +17,9 @@ export interface DnsServerOptions {
   maxUdpPayload: number;
   tcpIdleTimeoutMs: number;
   tcpMaxConnections: number;
+  tcpMaxConnectionsPerClient?: number;
+  /** UDP response rate limiting; undefined = off. */
+  rateLimit?: RateLimitConfig;
   onResponse?: (outcome: ResponseOutcome, transport: Transport) => void;
   onError?: (err: Error) => void;
   onTiming?: (seconds: number) => void;
@@ -26,9 +31,13 @@ export class DnsServer implements Closeable {
   #tcp?: TcpListener;
   #closing?: Promise<void>;
   readonly #opts: DnsServerOptions;
+  readonly rateLimiter?: ResponseRateLimiter;
+  /** TCP connections closed at accept because their client held too many. */
+  tcpRefused = 0;
 
   constructor(opts: DnsServerOptions) {
     this.#opts = opts;
+    if (opts.rateLimit?.enabled) this.rateLimiter = new ResponseRateLimiter(opts.rateLimit);
   }
 
   publish(snapshot: Snapshot): void {
@@ -52,6 +61,7 @@ export class DnsServer implements Closeable {
       onResponse: o.onResponse,
       onError: o.onError,
       onTiming: o.onTiming,
+      rateLimiter: this.rateLimiter,
     };
     for (let attempt = 1; ; attempt++) {
       const udp = await UdpListener.start({ ...common, port: o.port });
@@ -61,6 +71,8 @@ export class DnsServer implements Closeable {
           port: udp.port,
           idleTimeoutMs: o.tcpIdleTimeoutMs,
           maxConnections: o.tcpMaxConnections,
+          maxConnectionsPerClient: o.tcpMaxConnectionsPerClient ?? 32,
+          onConnectionRefused: () => this.tcpRefused++,
         });
         this.#udp = udp;
         return;

@@ -4,3 +4,4 @@
  */
 export { DnsServer, type DnsServerOptions } from './dns-server.ts';
 export { Responder, findZone, type ResponseOutcome, type Transport } from './responder.ts';
+export { ResponseRateLimiter, RateVerdict, ipv4ToNumber } from './rate-limiter.ts';

@@ -13,6 +13,9 @@ import type { Closeable } from '../lifecycle/index.ts';
 export interface TcpListenerOptions extends ListenerOptions {
   idleTimeoutMs: number;
   maxConnections: number;
+  /** Connections one client address may hold at once; more are closed on accept. */
+  maxConnectionsPerClient: number;
+  onConnectionRefused?: () => void;
 }
 
 const MAX_MESSAGE = 65535;
@@ -23,6 +26,7 @@ export class TcpListener implements Closeable {
   readonly #responder: Responder;
   readonly #writer = new ResponseWriter(Buffer.allocUnsafe(MAX_MESSAGE));
   readonly #sockets = new Set<net.Socket>();
+  readonly #perClient = new Map<string, number>();
   #closing?: Promise<void>;
 
   private constructor(opts: TcpListenerOptions) {
@@ -51,6 +55,19 @@ export class TcpListener implements Closeable {
   }
 
   #onConnection(socket: net.Socket): void {
+    const client = socket.remoteAddress ?? '';
+    const held = this.#perClient.get(client) ?? 0;
+    if (held >= this.#opts.maxConnectionsPerClient) {
+      this.#opts.onConnectionRefused?.();
+      socket.destroy();
+      return;
+    }
+    this.#perClient.set(client, held + 1);
+    socket.once('close', () => {
+      const n = (this.#perClient.get(client) ?? 1) - 1;
+      if (n <= 0) this.#perClient.delete(client);
+      else this.#perClient.set(client, n);
+    });
     this.#sockets.add(socket);
     socket.setTimeout(this.#opts.idleTimeoutMs, () => socket.destroy());
     socket.on('close', () => this.#sockets.delete(socket));
@@ -78,6 +95,7 @@ export class TcpListener implements Closeable {
   #answer(socket: net.Socket, msg: Buffer): boolean {
     let length: number;
     try {
+      this.#responder.clientAddress = socket.remoteAddress ?? ''; // geolocation without ECS
       length = this.#responder.respond(this.#opts.currentSnapshot(), msg, 'tcp', this.#writer);
     } catch (err) {
       this.#opts.onError?.(err as Error);

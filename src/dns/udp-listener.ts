@@ -8,6 +8,7 @@ import { once } from 'node:events';
 import { ResponseWriter } from './wire/index.ts';
 import { Responder, type ResponseOutcome, type Transport } from './responder.ts';
 import type { Snapshot } from '../model/index.ts';
+import { RateVerdict, type ResponseRateLimiter } from './rate-limiter.ts';
 import type { Closeable } from '../lifecycle/index.ts';
 
 export interface ListenerOptions {
@@ -19,6 +20,8 @@ export interface ListenerOptions {
   onError?: (err: Error) => void;
   /** Called for one query in 16 with the seconds spent answering it (parse to send). */
   onTiming?: (seconds: number) => void;
+  /** Response rate limiting (UDP only: TCP cannot be spoofed, so it cannot amplify). */
+  rateLimiter?: ResponseRateLimiter;
   /** Node >= 22.12: several sockets (e.g. worker threads) may share the port. */
   reusePort?: boolean;
 }
@@ -78,6 +81,7 @@ export class UdpListener implements Closeable {
     writer.buf = buf;
     let length = 0;
     try {
+      this.#responder.clientAddress = rinfo.address; // geolocation without ECS: the resolver's address
       length = this.#responder.respond(this.#opts.currentSnapshot(), msg, 'udp', writer);
     } catch (err) {
       // A bug, not bad input (the parser never throws): keep serving, report it.
@@ -88,6 +92,18 @@ export class UdpListener implements Closeable {
     if (length === 0) {
       this.#release(buf);
       return;
+    }
+    const limiter = this.#opts.rateLimiter;
+    if (limiter) {
+      const verdict = limiter.check(rinfo.address, Date.now());
+      if (verdict === RateVerdict.Drop) {
+        this.#release(buf);
+        return;
+      }
+      if (verdict === RateVerdict.Slip) {
+        writer.truncate();
+        length = writer.finish();
+      }
     }
     this.#opts.onResponse?.(this.#responder.outcome, 'udp');
     this.#socket.send(buf, 0, length, rinfo.port, rinfo.address, () => this.#release(buf));

@@ -26,6 +26,8 @@ export interface OverwatchMetricsSource {
 }
 
 export interface RuntimeInfo {
+  /** Abuse-limit counters of the DNS listeners. */
+  limits?: () => { rateLimitedDropped: number; rateLimitedSlipped: number; tcpRefused: number };
   version: string;
   mode: string;
   nodeId: string;
@@ -109,6 +111,27 @@ export class OverwatchMetrics {
       collect() {
         this.reset();
         this.inc(dns.truncated);
+      },
+    });
+    new Counter({
+      name: 'opengslb_dns_rate_limited_total',
+      help: 'UDP responses withheld by response rate limiting: dropped, or slipped (sent truncated)',
+      labelNames: ['action'],
+      registers,
+      collect() {
+        this.reset();
+        const l = info.limits?.();
+        this.inc({ action: 'drop' }, l?.rateLimitedDropped ?? 0);
+        this.inc({ action: 'slip' }, l?.rateLimitedSlipped ?? 0);
+      },
+    });
+    new Counter({
+      name: 'opengslb_dns_tcp_connections_refused_total',
+      help: 'TCP connections closed at accept because the client already held dns.tcp_max_connections_per_client',
+      registers,
+      collect() {
+        this.reset();
+        this.inc(info.limits?.().tcpRefused ?? 0);
       },
     });
     this.dnsQueryDuration = new Histogram({

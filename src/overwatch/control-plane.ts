@@ -28,6 +28,7 @@ import {
   type OverwatchControl,
   type ReadinessView,
   type ServerInput,
+  type RoutingControl,
 } from './control.ts';
 import type { Registry } from './registry.ts';
 import type { ApiCatalog, StoredDomain, StoredRegion } from './api-catalog.ts';
@@ -50,6 +51,7 @@ export interface ControlPlaneDeps {
   /** Removes an agent's backends (revocation, deletion). */
   dropAgent: (agentId: string) => void;
   catalog: ApiCatalog;
+  dnsCounts: () => { rcode: string; count: number }[];
   /** API domains changed: re-apply the Registry settings. */
   domainsChanged: () => void;
 }
@@ -70,6 +72,8 @@ export class ControlPlane implements OverwatchControl {
   readonly #d: ControlPlaneDeps;
   readonly version = VERSION;
   readonly startedAtMs: number;
+  /** Set by the Overwatch once geolocation and latency routing are open (routing-wiring.ts). */
+  routing?: RoutingControl;
 
   constructor(deps: ControlPlaneDeps) {
     this.#d = deps;
@@ -382,6 +386,10 @@ export class ControlPlane implements OverwatchControl {
   deleteAgent(agentId: string): void {
     if (!this.#d.store.agents.delete(agentId)) throw new ControlError(ControlErrorCode.NotFound, `agent not found: ${agentId}`);
     this.#d.dropAgent(agentId);
+  }
+
+  dnsQueryCounts(): { rcode: string; count: number }[] {
+    return this.#d.dnsCounts();
   }
 
   readiness(): ReadinessView {

@@ -153,6 +153,9 @@ export interface OverwatchControl {
 
   readiness(): ReadinessView;
 
+  /** DNS answers so far by response code (the dashboard turns them into rates). */
+  dnsQueryCounts(): { rcode: string; count: number }[];
+
   /** Domains from the config (read-only) and created through the API (persisted, served in DNS). */
   domains(): DomainView[];
   domain(name: string): DomainView | undefined;
@@ -172,4 +175,72 @@ export interface OverwatchControl {
   revokeAgent(agentId: string, reason: string): AgentView;
   /** Forgets the pin (and the agent's backends): the next agent_auth with a valid token pins again. */
   deleteAgent(agentId: string): void;
+
+  /** Geolocation mappings, learned latency and routing tests; absent until the Overwatch has started them. */
+  routing?: RoutingControl;
+}
+
+export interface GeoMappingView {
+  cidr: string;
+  region: string;
+  comment?: string;
+  source: 'config' | 'api';
+}
+
+export interface GeoTestView {
+  ip: string;
+  region?: string;
+  matchType: 'custom_mapping' | 'geoip_country' | 'geoip_continent' | 'default' | 'none';
+  matchedCidr?: string;
+  comment?: string;
+  country?: string;
+  continent?: string;
+  /** Leading address bits the decision depended on (the ECS scope a reply carries). */
+  scopePrefix: number;
+}
+
+export interface GeoDatabaseView {
+  path: string;
+  databaseType: string;
+  buildEpochMs: number;
+  sizeBytes: number;
+  loads: number;
+  lastLoadedAtMs: number;
+  lastError?: string;
+}
+
+export interface LearnedLatencyView {
+  subnet: string;
+  backend: string;
+  region: string;
+  ewmaMs: number;
+  samples: number;
+  updatedMs: number;
+  agentId: string;
+}
+
+export interface RoutingTestView {
+  domain: string;
+  clientIp: string;
+  policy: string;
+  answers: { backendId: string; address: string; region: string }[];
+  scopePrefix: number;
+  steps: { step: string; detail: string }[];
+}
+
+/** Geolocation and latency routing, as the API reads and changes them. Errors: ControlError. */
+export interface RoutingControl {
+  geoMappings(): GeoMappingView[];
+  /** Adds or replaces an API mapping (persisted): Invalid (bad cidr, unknown region), ReadOnlyItem (a config cidr). */
+  putGeoMapping(input: { cidr: string; region: string; comment?: string }): GeoMappingView;
+  /** NotFound, Invalid, ReadOnlyItem (a config mapping). */
+  deleteGeoMapping(cidr: string): void;
+  /** undefined when `ip` is no IP address. */
+  geoTest(ip: string): GeoTestView | undefined;
+  geoDatabase(): GeoDatabaseView | undefined;
+  learnedLatency(): LearnedLatencyView[];
+  /** Test injection (the original's POST /overwatch/latency): Invalid, NotFound (backend). */
+  injectLearnedLatency(input: { subnet: string; backend: string; latencyMs: number; samples: number }): LearnedLatencyView;
+  /** The answer for `clientIp` from the live Snapshot, with each step of the decision: NotFound (domain), Invalid (ip). */
+  routingTest(domain: string, clientIp: string): RoutingTestView;
 }

@@ -76,6 +76,8 @@ export class Overwatch implements Closeable {
       maxUdpPayload: config.dns.maxUdpPayload,
       tcpIdleTimeoutMs: config.dns.tcpIdleTimeoutMs,
       tcpMaxConnections: config.dns.tcpMaxConnections,
+      tcpMaxConnectionsPerClient: config.dns.tcpMaxConnectionsPerClient,
+      rateLimit: config.dns.rateLimit,
       onResponse: (outcome, transport) => {
         this.dnsStats.record(outcome.entry?.name ?? null, outcome.qtype, outcome.rcode, outcome.truncated);
         opts.onDnsResponse?.(outcome, transport);
@@ -112,6 +114,7 @@ export class Overwatch implements Closeable {
       dnsReady: () => this.#dnsStarted,
       healthReady: () => this.#firstRoundDone,
       catalog: this.catalog,
+      dnsCounts: () => this.dnsStats.counts().map((c) => ({ rcode: c.rcode, count: c.count })),
       domainsChanged: () => {
         this.registry.reconfigure(registrySettingsFrom(this.#config, this.catalog.domainConfigs()));
         this.#scheduleRebuild();
@@ -122,6 +125,11 @@ export class Overwatch implements Closeable {
       },
     });
     this.metrics = new OverwatchMetrics(this.#control, this.dnsStats, {
+      limits: () => ({
+        rateLimitedDropped: this.#dns.rateLimiter?.stats.dropped ?? 0,
+        rateLimitedSlipped: this.#dns.rateLimiter?.stats.slipped ?? 0,
+        tcpRefused: this.#dns.tcpRefused,
+      }),
       version: VERSION,
       mode: 'overwatch',
       nodeId: config.identity.nodeId,

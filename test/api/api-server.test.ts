@@ -311,3 +311,20 @@ test('a port already in use fails the start with an error naming api.address', a
     (err: unknown) => err instanceof ApiError && err.code === 'ERR_API_LISTEN' && err.message.startsWith(`api.address 127.0.0.1:${port}: cannot listen:`),
   );
 });
+
+test('a write a browser marks as cross-site is refused; same-origin and command-line writes pass', async (t) => {
+  const control = new FakeControl();
+  const app = await createApiServer({ control, config: apiConfig(), logger: capturingLogger('error').logger });
+  t.after(() => app.close());
+  const body = JSON.stringify({ healthy: false, reason: 'x' });
+  const url = `/api/v1/overrides/${APP}/10.0.1.10`;
+  const cross = await app.inject({ method: 'PUT', url, body, remoteAddress: '127.0.0.1', headers: { host: '127.0.0.1:8080', origin: 'https://evil.example', 'content-type': 'text/plain' } });
+  assert.equal(cross.statusCode, 403);
+  assert.match(cross.json().error, /cross-site/);
+  const fetchMeta = await app.inject({ method: 'PUT', url, body, remoteAddress: '127.0.0.1', headers: { host: '127.0.0.1:8080', 'sec-fetch-site': 'cross-site' } });
+  assert.equal(fetchMeta.statusCode, 403);
+  const same = await app.inject({ method: 'PUT', url, body, remoteAddress: '127.0.0.1', headers: { host: '127.0.0.1:8080', origin: 'http://127.0.0.1:8080', 'content-type': 'application/json' } });
+  assert.equal(same.statusCode, 200);
+  const curl = await app.inject({ method: 'PUT', url, body, remoteAddress: '127.0.0.1', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+  assert.equal(curl.statusCode, 200);
+});

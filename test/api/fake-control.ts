@@ -306,6 +306,13 @@ export class FakeControl implements OverwatchControl {
     return { ...this.ready };
   }
 
+  /** DNS answers by rcode, as tests arrange them. */
+  dnsCounts: { rcode: string; count: number }[] = [];
+
+  dnsQueryCounts(): { rcode: string; count: number }[] {
+    return this.dnsCounts;
+  }
+
   // Domains and regions are tested against the real Overwatch (test/api/domains-regions.test.ts);
   // the fake answers as an Overwatch with none created through the API.
   domains(): DomainView[] {

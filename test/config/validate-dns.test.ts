@@ -11,7 +11,7 @@ domains:
 ${domains.map((d) => `  - { name: ${d}, regions: [r1] }`).join('\n')}
 `;
 
-test('dns defaults: :53, TTL 60, no last-healthy fallback, 1232-byte UDP cap, TCP 10s idle and 1000 connections', () => {
+test('dns defaults: :53, TTL 60, no last-healthy fallback, 1232-byte UDP cap, TCP limits, rate limiting on with loopback exempt', () => {
   const { dns } = parse('');
   assert.deepEqual(dns, {
     listen: { host: '', port: 53 },
@@ -21,7 +21,21 @@ test('dns defaults: :53, TTL 60, no last-healthy fallback, 1232-byte UDP cap, TC
     maxUdpPayload: 1232,
     tcpIdleTimeoutMs: 10_000,
     tcpMaxConnections: 1000,
+    tcpMaxConnectionsPerClient: 32,
+    rateLimit: { enabled: true, responsesPerSecond: 200, slip: 2, ipv4PrefixLength: 24, ipv6PrefixLength: 56, exempt: ['127.0.0.0/8', '::1/128'] },
   });
+});
+
+test('dns.rate_limit keys are read and a bad exempt CIDR names its line', () => {
+  const { dns } = parse(`dns:
+  rate_limit:
+    responses_per_second: 50
+    slip: 0
+    ipv4_prefix: 32
+    exempt: [10.0.0.0/8, 192.0.2.1]
+`);
+  assert.deepEqual(dns.rateLimit, { enabled: true, responsesPerSecond: 50, slip: 0, ipv4PrefixLength: 32, ipv6PrefixLength: 56, exempt: ['10.0.0.0/8', '192.0.2.1/32'] });
+  assert.throws(() => parse('dns:\n  rate_limit:\n    exempt: [nope]\n'), /:3: dns\.rate_limit\.exempt\[0\]: expected a CIDR/);
 });
 
 test('dns optional keys are read, IPv6 listen addresses are unbracketed', () => {

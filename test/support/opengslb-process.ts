@@ -51,7 +51,7 @@ export class OpengslbProcess {
   }
 
   /** Resolves with the first log line (past or future) matching `pred`; rejects after timeoutMs or on exit. */
-  waitForLog(pred: (l: LogLine) => boolean, timeoutMs = 10_000): Promise<LogLine> {
+  waitForLog(pred: (l: LogLine) => boolean, timeoutMs = 20_000): Promise<LogLine> {
     const seen = this.lines.find(pred);
     if (seen) return Promise.resolve(seen);
     return new Promise((resolve, reject) => {
