@@ -1,8 +1,8 @@
 /**
  * Which settings a SIGHUP reload cannot apply. The contract with the runtime: these are bound at start
- * (the mode, listening sockets, the gossip identity and keys, storage, the signing setup, the GeoIP
+ * (the mode, listening sockets, the gossip identity and timing, storage, the signing setup, the GeoIP
  * database, the log format); everything else (domains, regions, servers, TTLs, health checks, zones,
- * validation and stale timing, tokens, log level, ...) is applied live. Names use the config file's keys.
+ * validation and stale timing, tokens, the Overwatch's gossip keyring, log level, ...) is applied live. Names use the config file's keys.
  * Pure.
  */
 import { isDeepStrictEqual } from 'node:util';
@@ -21,7 +21,6 @@ const RESTART_SETTINGS: readonly [name: string, read: (c: Config) => unknown][] 
   ['metrics.enabled', (c) => c.metrics.enabled],
   ['metrics.address', (c) => c.metrics.listen],
   ['gossip.bind_address', (c) => c.gossip.bind],
-  ['gossip.encryption_key', (c) => c.gossip.encryptionKeys.map((k) => k.toString('base64'))],
   ['gossip.probe_interval', (c) => c.gossip.probeIntervalMs],
   ['gossip.probe_timeout', (c) => c.gossip.probeTimeoutMs],
   ['gossip.gossip_interval', (c) => c.gossip.gossipIntervalMs],

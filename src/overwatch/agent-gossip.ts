@@ -5,7 +5,7 @@
  * dropped and counted by reason, never applied; their content is never logged.
  */
 import type { Config } from '../config/types.ts';
-import { Memberlist, decodeEnvelope, encodeNodeMeta, type Envelope } from '../gossip/index.ts';
+import { Memberlist, decodeEnvelope, encodeNodeMeta, type Envelope, type LatencyReportPayload } from '../gossip/index.ts';
 import type { Logger } from '../log/index.ts';
 import type { Clock, Closeable } from '../lifecycle/index.ts';
 import { VERSION } from '../version.ts';
@@ -27,6 +27,8 @@ export interface AgentGossipOptions {
   log: Logger;
   clock: Clock;
   counters: AgentGossipCounters;
+  /** An authenticated latency_report (learned_latency). */
+  onLatencyReport?: (agentId: string, payload: LatencyReportPayload, services: ReadonlySet<string>) => void;
 }
 
 const MAX_SKEW_MS = 5 * 60_000;
@@ -78,9 +80,19 @@ export class AgentGossip implements Closeable {
 
   #onReconfigure: (c: Config) => void = () => {};
 
-  /** SIGHUP: new agent_tokens apply to the next message. */
+  /**
+   * SIGHUP: new agent_tokens apply to the next message, and the keyring follows the config without
+   * a restart (rotation: add the new key second, reload everywhere, move it first, reload, then drop
+   * the old one): new keys are installed, the first becomes primary, keys no longer listed go.
+   */
   reconfigure(config: Config): void {
     this.#onReconfigure(config);
+    const keyring = this.memberlist.keyring;
+    const wanted = config.gossip.encryptionKeys;
+    if (wanted.length === 0) return;
+    for (const k of wanted) keyring.add(k);
+    keyring.use(wanted[0]!);
+    for (const k of [...keyring.keys]) if (!wanted.some((w) => w.equals(k))) keyring.remove(k);
   }
 
   #onMessage(payload: Buffer): void {
@@ -158,7 +170,8 @@ export class AgentGossip implements Closeable {
         return;
       }
       case 'latency_report':
-        // Learned latency is its own issue: accepted (authenticated) and not yet used.
+        // learned_latency: only for the agent's own backends of services its token covers (routing-wiring.ts).
+        o.onLatencyReport?.(agentId, env.payload, services);
         return;
     }
   }

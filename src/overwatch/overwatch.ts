@@ -14,6 +14,7 @@ import { OpenGslbError } from '../errors.ts';
 import { Registry, registrySettingsFrom, type HealthChange } from './registry.ts';
 import { buildSnapshot } from './snapshot-builder.ts';
 import { openDnssec, withSigner, type DnssecRuntime } from './dnssec-wiring.ts';
+import { RoutingRuntime } from './routing-wiring.ts';
 import { staticBackends, unservablePolicies } from './static-servers.ts';
 import { ControlPlane } from './control-plane.ts';
 import { AgentRegistrations } from './agent-registrations.ts';
@@ -49,6 +50,8 @@ export class Overwatch implements Closeable {
   readonly #scheduler: HealthScheduler;
   readonly #dns: DnsServer;
   #dnssec?: DnssecRuntime;
+  /** Geolocation and latency routing (database, mappings, RTT tables), attached to every Snapshot. */
+  #routing?: RoutingRuntime;
   #config: Config;
   #dnsStarted = false;
   #firstRoundDone = false;
@@ -139,6 +142,11 @@ export class Overwatch implements Closeable {
     });
   }
 
+  /** Keys in the gossip keyring now (none without gossip). */
+  get gossipKeyCount(): number {
+    return this.#gossip?.memberlist.keyring.keys.length ?? 0;
+  }
+
   /** Gossip port when `gossip.bind_address` is configured (agents join it). */
   get gossipPort(): number | undefined {
     return this.#gossip?.port;
@@ -150,6 +158,7 @@ export class Overwatch implements Closeable {
       config,
       store: this.store,
       registrations: this.agents,
+      onLatencyReport: (agentId, payload, services) => this.#routing?.onLatencyReport(agentId, payload, services),
       log: this.#log,
       clock: this.#clock,
       counters: {
@@ -189,6 +198,17 @@ export class Overwatch implements Closeable {
       const restored = { ...ow.#control.restore(), agent_backends: ow.agents.restore() };
       if (restored.overrides + restored.servers + restored.agent_backends > 0) ow.#log.info(restored, 'restored state from data_dir');
       ow.#applyStatic(config);
+      ow.#routing = await RoutingRuntime.open({
+        config: () => ow.#config,
+        store,
+        registry: ow.registry,
+        catalog: ow.catalog,
+        clock: ow.#clock,
+        log: ow.#log,
+        snapshot: () => ow.#dns.snapshot,
+        changed: () => ow.#scheduleRebuild(),
+      });
+      ow.#control.routing = ow.#routing.control;
       await ow.#firstRound(config);
       ow.#firstRoundDone = true;
       ow.#rebuildNow();
@@ -262,6 +282,7 @@ export class Overwatch implements Closeable {
   #onCheckResult(id: string, result: ProbeResult, state: HealthTargetState): void {
     const b = this.registry.get(id);
     if (!b) return;
+    if (this.#routing?.onCheckResult(b, result.ok, result.latencyMs)) this.#scheduleRebuild();
     const outcome = result.ok ? 'success' : 'failure';
     this.metrics.validationChecks.inc({ service: b.service, result: outcome });
     if (b.source === 'static') {
@@ -306,7 +327,9 @@ export class Overwatch implements Closeable {
       this.#logChange(c);
       this.metrics.healthChanges.inc({ status: c.after.status, authority: c.after.authority });
     }
-    this.#dns.publish(buildSnapshot(withSigner(this.registry.snapshotInput(now), this.#dnssec), this.#dns.snapshot));
+    const snapshot = buildSnapshot(withSigner(this.registry.snapshotInput(now), this.#dnssec), this.#dns.snapshot);
+    this.#routing?.attach(snapshot);
+    this.#dns.publish(snapshot);
     this.#dnssec?.service.afterBuild();
     this.metrics.snapshotBuilds.inc();
     this.metrics.snapshotBuildSeconds.observe((performance.now() - started) / 1000);
@@ -343,6 +366,7 @@ export class Overwatch implements Closeable {
       await this.#dns.close();
       await this.#scheduler.close();
       await this.#dnssec?.close();
+      await this.#routing?.close();
       await this.store.close();
     })();
     return this.#closing;

@@ -37,22 +37,25 @@ function tempDir(): string {
   return d;
 }
 
-function startOverwatch(gossipPort = 0): Promise<RunningOverwatch> {
-  const text = `mode: overwatch
+function overwatchText(gossipPort = 0, keys = [KEY]): string {
+  return `mode: overwatch
 identity: { node_id: ow-test }
 dns: { listen_address: "127.0.0.1:0", zones: [gslb.test], default_ttl: 5 }
 data_dir: ${tempDir()}
 dnssec: { enabled: false, security_acknowledgment: "${ACK}" }
 agent_tokens: { myapp: "${TOKEN}" }
-gossip: { bind_address: "127.0.0.1:${gossipPort}", encryption_key: "${KEY}", probe_interval: 200ms, probe_timeout: 100ms, gossip_interval: 50ms }
+gossip: { bind_address: "127.0.0.1:${gossipPort}", encryption_keys: [${keys.map((k) => `"${k}"`).join(', ')}], probe_interval: 200ms, probe_timeout: 100ms, gossip_interval: 50ms }
 validation: { enabled: true, check_interval: 1s, check_timeout: 300ms }
 metrics: { address: "127.0.0.1:0" }
 api: { address: "127.0.0.1:0" }
 `;
-  return startOverwatchProcess(parseConfigText(text, { sourcePath: '' }), silent);
 }
 
-function startAgent(gossipPort: number, opts: { token?: string; key?: string; extraService?: string } = {}): Promise<RunningAgent> {
+function startOverwatch(gossipPort = 0, keys = [KEY]): Promise<RunningOverwatch> {
+  return startOverwatchProcess(parseConfigText(overwatchText(gossipPort, keys), { sourcePath: '' }), silent);
+}
+
+function startAgent(gossipPort: number, opts: { token?: string; key?: string; keys?: string[]; extraService?: string } = {}): Promise<RunningAgent> {
   const extra = opts.extraService
     ? `\n  - { service: ${opts.extraService}, address: 127.0.0.43, port: 80, weight: 100, health_check: { type: tcp, interval: 1s, timeout: 300ms } }`
     : '';
@@ -63,7 +66,7 @@ function startAgent(gossipPort: number, opts: { token?: string; key?: string; ex
 identity: { service_token: "${opts.token ?? TOKEN}", region: us }
 data_dir: ${tempDir()}
 gossip:
-  encryption_key: "${opts.key ?? KEY}"
+  encryption_keys: [${(opts.keys ?? [opts.key ?? KEY]).map((k) => `"${k}"`).join(', ')}]
   bind_address: "127.0.0.1:0"
   overwatch_nodes: ["127.0.0.1:${gossipPort}"]
   probe_interval: 200ms
@@ -176,4 +179,24 @@ test('the API lists the pinned agent and revokes it: its backends go, its messag
   assert.equal((await fetch(`${api}/${id}`, { method: 'DELETE' })).status, 204);
   // the agent re-authenticates every few heartbeats and pins again
   await eventually(async () => assert.equal((await answer(ow)).ips.length, 2), 15_000);
+});
+
+test('the Overwatch keyring follows a reload without a restart (key rotation)', async (t) => {
+  const NEW = randomBytes(32).toString('base64');
+  const ow = await startOverwatch(0, [KEY]);
+  t.after(() => ow.close());
+  const port = ow.overwatch.gossipPort!;
+  const text = (keys: string[]) => parseConfigText(overwatchText(0, keys).replace(/data_dir: .*\n/, `data_dir: ${ow.overwatch.config.dataDir}\n`), { sourcePath: '' });
+  // an agent that only knows the new key cannot talk yet
+  const early = await startAgent(port, { keys: [NEW] });
+  await eventually(async () => assert.match(await metrics(ow), /^opengslb_gossip_decryption_failures_total [1-9]/m), 8000);
+  await early.close();
+  // step 2 of a rotation: the new key is primary, the old one still accepted; no restart named
+  assert.deepEqual(ow.reload(text([NEW, KEY])), []);
+  const agent = await startAgent(port, { keys: [NEW, KEY] });
+  t.after(() => agent.close());
+  await eventually(async () => assert.deepEqual((await answer(ow)).ips, ['127.0.0.41', '127.0.0.42']), 10_000);
+  assert.equal(ow.overwatch.gossipKeyCount, 2);
+  ow.reload(text([NEW]));
+  assert.equal(ow.overwatch.gossipKeyCount, 1);
 });
