@@ -29,14 +29,13 @@ test('changes a reload applies (TTLs, log level, domains) need no restart', () =
   assert.deepEqual(restartRequiredChanges(base(), base({ ttl: 5, level: 'debug' })), []);
 });
 
-test('listen addresses, data_dir (and the certificate paths under it) and the gossip key are named as needing a restart', () => {
+test('listen addresses and data_dir (and the certificate paths under it) are named as needing a restart; the gossip keyring is not (applied live)', () => {
   const other = Buffer.alloc(32, 9).toString('base64');
   assert.deepEqual(restartRequiredChanges(base(), base({ listen: ':5353', apiAddress: '127.0.0.1:9000', dataDir: '/srv', key: other, ttl: 5 })), [
     'identity.cert_path',
     'identity.key_path',
     'dns.listen_address',
     'api.address',
-    'gossip.encryption_key',
     'data_dir',
   ]);
 });
