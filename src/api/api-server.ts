@@ -30,6 +30,7 @@ import type { ApiRouteOptions } from './route-options.ts';
 import { domainsRoutes } from './domains-routes.ts';
 import { agentsRoutes } from './agents-routes.ts';
 import { serversRoutes } from './servers-routes.ts';
+import { geoRoutes } from './geo-routes.ts';
 import { uiRoutes } from './ui-routes.ts';
 
 declare module 'fastify' {
@@ -64,6 +65,7 @@ const RESOURCE_PLUGINS = [
   dnssecRoutes,
   eventsRoutes,
   uiRoutes,
+  geoRoutes,
 ] as const;
 
 export interface ApiServerOptions {

@@ -55,9 +55,6 @@ export function describeError(err: unknown): string {
  * `extra` is closed after the Overwatch (the demo's backends).
  */
 export async function runOverwatch(config: Config, log: Logger, reloadFrom: (() => Promise<Config>) | null, extra?: Closeable): Promise<void> {
-  if (config.dnssec.enabled) {
-    log.warn('dnssec.enabled is true but online signing is not in this build yet: answers are unsigned');
-  }
   const running = await startOverwatchProcess(config, log);
   const { overwatch } = running;
   let stopping = false;

@@ -45,7 +45,7 @@ const validation = obj(leaves('enabled', 'check_interval', 'check_timeout'));
 const stale = obj(leaves('threshold', 'remove_after'));
 const dnssec = obj({
   ...leaves('enabled', 'algorithm', 'security_acknowledgment', 'signature_validity'),
-  key_sync: obj({ peers: listOf(leaf), ...leaves('poll_interval', 'timeout') }),
+  key_sync: obj({ peers: listOf(leaf), ...leaves('poll_interval', 'timeout', 'shared_secret') }),
 });
 const geolocation = obj({
   ...leaves('database_path', 'default_region', 'ecs_enabled'),

@@ -127,7 +127,11 @@ export interface StaleConfig {
 export interface DnssecConfig {
   enabled: boolean;
   algorithm: 'ECDSAP256SHA256';
-  keySync: { peers: string[]; pollIntervalMs: number; timeoutMs: number };
+  /**
+   * `sharedSecret`: seals private keys between Overwatches (never logged). Absent: derived from the
+   * gossip key, which agents also hold; a dedicated secret is recommended.
+   */
+  keySync: { peers: string[]; pollIntervalMs: number; timeoutMs: number; sharedSecret?: string };
   /** RRSIG validity window; signatures are refreshed at half-life. */
   signatureValidityMs: number;
 }

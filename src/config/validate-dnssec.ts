@@ -41,16 +41,30 @@ export function readDnssec(map: SourceMap, problems: ProblemList): DnssecConfig 
     else report(problems, node, `expected an http(s) URL such as https://overwatch-2.internal:9090, got ${JSON.stringify(value)}`);
   }
 
+  const sharedSecret = readSharedSecret(keySync, problems);
   return {
     enabled,
     algorithm: 'ECDSAP256SHA256',
     keySync: {
+      ...(sharedSecret === undefined ? {} : { sharedSecret }),
       peers,
       pollIntervalMs: readDuration(keySync, 'poll_interval', problems, 3_600_000, { minMs: 1000 }),
       timeoutMs: readDuration(keySync, 'timeout', problems, 30_000, { minMs: 100 }),
     },
     signatureValidityMs: readDuration(map, 'signature_validity', problems, 7 * 86_400_000, { minMs: 3_600_000 }),
   };
+}
+
+/** `dnssec.key_sync.shared_secret`: at least 16 characters (e.g. `openssl rand -base64 32`). */
+function readSharedSecret(map: SourceMap, problems: ProblemList): string | undefined {
+  const node = field(map, 'shared_secret');
+  if (node === undefined) return undefined;
+  const text = readOptionalString(map, 'shared_secret', problems, { secret: true });
+  if (text !== undefined && text.length < 16) {
+    report(problems, node, `expected at least 16 characters (generate with: openssl rand -base64 32), got (redacted, ${text.length} characters)`);
+    return undefined;
+  }
+  return text;
 }
 
 function isHttpUrl(text: string): boolean {

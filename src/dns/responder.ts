@@ -26,8 +26,8 @@ import {
   type EdnsReply,
   type ParsedQuery,
 } from './wire/index.ts';
-import { pickAnswers } from '../routing/index.ts';
-import type { AnswerSet, NameEntry, SignedRecord, Snapshot, ZoneDnssec, ZoneEntry } from '../model/index.ts';
+import { newRouteState, routeAnswers } from '../routing/index.ts';
+import type { AnswerSet, NameEntry, SignedRecord, Snapshot, SnapshotRouting, ZoneDnssec, ZoneEntry } from '../model/index.ts';
 
 /** RFC 9824 §2: NXNAME, a meta type: explicit queries for it are FORMERR (§3.5). */
 const NXNAME_TYPE = 128;
@@ -62,6 +62,10 @@ export class Responder {
   readonly #oneTail: Buffer[] = [Buffer.alloc(0)];
   readonly #oneRrsig: Buffer[] = [Buffer.alloc(0)];
   readonly outcome: ResponseOutcome = { rcode: 0, qtype: 0, entry: null, truncated: false };
+  /** The resolver's address (socket peer), set by the listener before respond(); '' = unknown. */
+  clientAddress = '';
+  readonly #route = newRouteState();
+  #routing: SnapshotRouting | undefined;
 
   constructor(options: ResponderOptions) {
     this.#maxUdpPayload = Math.max(CLASSIC_UDP_SIZE, options.maxUdpPayload);
@@ -105,6 +109,7 @@ export class Responder {
     if (q.qtype === NXNAME_TYPE) return this.#bare(msg, q, writer, RCode.FORMERR, limit, edns);
 
     const key = q.qnameKey;
+    this.#routing = snapshot.routing;
     const entry = snapshot.names.get(key);
     const zone = entry ? entry.zone : findZone(snapshot, key);
     if (!zone) return this.#bare(msg, q, writer, RCode.REFUSED, limit, edns);
@@ -127,6 +132,9 @@ export class Responder {
         return this.#answerSet(msg, q, writer, limit, edns, entry, set, dz);
       }
       if (qtype === RRType.NSEC && dz && entry.nsec) return this.#single(msg, q, writer, limit, edns, HEADER_SIZE, entry.nsec);
+      // RRSIG exists at every signed name; answering NODATA would contradict the NSEC bitmap. Like
+      // ANY (RFC 8482), one RRSIG is enough: the one over the name's NSEC.
+      if (qtype === RRType.RRSIG && zone.dnssec && entry.nsec) return this.#apexRrset(msg, q, writer, limit, edns, this.#oneSig(entry.nsec.rrsig), undefined);
       if (!isApex) return this.#negative(msg, q, writer, RCode.NOERROR, limit, edns, zone, apexOffset, dz ? entry.nsec : undefined);
     }
     if (isApex) return this.#apex(msg, q, writer, limit, edns, zone, dz);
@@ -168,7 +176,10 @@ export class Responder {
     writer.begin(msg, q, RCode.NOERROR, true, limit, edns);
     const max = entry.maxAnswers < MAX_ANSWER_INDICES ? entry.maxAnswers : MAX_ANSWER_INDICES;
     const picks = this.#picks;
-    const n = pickAnswers(entry.policy, set, max, entry.rotation, this.#random(), picks);
+    const route = this.#route;
+    const n = routeAnswers(entry, set, max, this.#routing, q, this.clientAddress, this.#random(), picks, route);
+    // RFC 7871 §7.2.1: the scope is the prefix the answer depended on (0 when it is the same for all).
+    if (edns !== null && route.usedEcs) edns.ecsScopePrefix = route.scopePrefix;
     for (let i = 0; i < n; i++) {
       if (!writer.add(Section.Answer, set.records[picks[i]!]!)) {
         this.outcome.truncated = true;
@@ -179,7 +190,7 @@ export class Responder {
     if (dz !== null && n > 0) {
       // The pre-made signature covers the window starting at picks[0]; any other subset is signed (and cached) now.
       const rrsig =
-        set.rrsigs !== undefined && n === set.signedCount ? set.rrsigs[picks[0]!]! : dz.denial.rrsigForPicks(entry.key, set.records, picks, n);
+        route.isWindow && set.rrsigs !== undefined && n === set.signedCount ? set.rrsigs[picks[0]!]! : dz.denial.rrsigForPicks(entry.key, set.records, picks, n);
       this.#put(writer, Section.Answer, HEADER_SIZE, rrsig);
     }
     return writer.finish();
@@ -227,6 +238,7 @@ export class Responder {
     // The DNSKEY RRset is served to every client; its RRSIG only with DO (RFC 4035 §3.1.1).
     if (qtype === RRType.DNSKEY && zone.dnssec) return this.#apexRrset(msg, q, writer, limit, edns, zone.dnssec.dnskeyTails, dz?.dnskeyRrsigs);
     if (qtype === RRType.NSEC && dz) return this.#single(msg, q, writer, limit, edns, HEADER_SIZE, dz.apexNsec);
+    if (qtype === RRType.RRSIG && zone.dnssec) return this.#apexRrset(msg, q, writer, limit, edns, this.#oneSig(zone.dnssec.apexNsec.rrsig), undefined);
     // Everything else at the apex is NODATA, DS included: the DS RRset lives in the parent zone and
     // we serve no child (RFC 4035 §3.1.4.1); the apex NSEC never lists DS.
     return this.#negative(msg, q, writer, RCode.NOERROR, limit, edns, zone, HEADER_SIZE, dz?.apexNsec);

@@ -10,6 +10,13 @@ export {
   type SignedRecord,
   type ZoneDenial,
   type ZoneDnssec,
+  type AnswerRouting,
+  type ClientSubnet,
+  type DecisionScope,
+  type ClientLocator,
+  type LearnedLatency,
+  type ClientLatencyTable,
+  type SnapshotRouting,
   emptySnapshot,
 } from './snapshot.ts';
 export {

@@ -78,6 +78,64 @@ export interface AnswerSet {
    */
   rrsigs?: Buffer[];
   signedCount?: number;
+  /** What the geolocation and latency policies need beyond the records (routing/ attaches it). */
+  routing?: AnswerRouting;
+}
+
+/** Per answer set routing data, made once per Snapshot (or latency ranking change), never per query. */
+export interface AnswerRouting {
+  /** geolocation: record indices per region id of the Snapshot's locator, in configured order. */
+  byRegion?: Int32Array[];
+  /** latency: eligible records, lowest smoothed RTT first; empty = no measurements yet (round-robin). */
+  latencyOrder?: Int32Array;
+  /** learned_latency: the domain's latency_config thresholds. */
+  minSamples: number;
+  maxLatencyMs: number;
+}
+
+/** The client an answer may be tailored to: one reused object per responder, filled per query. */
+export interface ClientSubnet {
+  /** 4 or 6; 0 = no usable address (routing then ignores the client). */
+  family: number;
+  /** 16 bytes; IPv4 in the first 4. */
+  address: Uint8Array;
+  /** Leading bits of `address` that are the client's (ECS source prefix; 32/128 for a socket address). */
+  prefixLength: number;
+}
+
+/** Out-parameter: how many leading address bits a decision depended on (RFC 7871 §7.2.1 scope). */
+export interface DecisionScope {
+  prefixLength: number;
+}
+
+/** Where a client is (geo/ implements it): custom CIDR > country > continent > default region. */
+export interface ClientLocator {
+  /** Id of the region named `name`, -1 when the locator does not know it. */
+  regionId(name: string): number;
+  /** Id of geolocation.default_region, -1 when none. */
+  readonly defaultRegionId: number;
+  /** The client's region id (-1 = no match and no default); the scope it depended on goes to `scope`. */
+  locate(client: ClientSubnet, scope: DecisionScope): number;
+}
+
+/** Learned client-to-backend RTT: smoothed milliseconds and sample count per backend id. */
+export interface LearnedLatency {
+  ewmaMs: number;
+  samples: number;
+}
+
+/** Agents' latency reports by client prefix (routing/ implements it). */
+export interface ClientLatencyTable {
+  /** Per backend id data of the longest stored prefix holding the client, or null; scope as above. */
+  lookup(client: ClientSubnet, scope: DecisionScope): ReadonlyMap<string, LearnedLatency> | null;
+}
+
+/** Routing inputs shared by every name of a Snapshot. */
+export interface SnapshotRouting {
+  /** geolocation.ecs_enabled: an ECS option's address stands for the client. */
+  ecsEnabled: boolean;
+  geo: ClientLocator | null;
+  learned: ClientLatencyTable | null;
 }
 
 export interface NameEntry {
@@ -108,6 +166,8 @@ export interface Snapshot {
   names: Map<string, NameEntry>;
   /** Wire keys of names that exist only because a served name lies below them (RFC 8020: NODATA, not NXDOMAIN). */
   emptyNonTerminals: Set<string>;
+  /** Client-dependent routing (geolocation, learned_latency); absent = no name needs it. */
+  routing?: SnapshotRouting;
 }
 
 export function emptySnapshot(): Snapshot {

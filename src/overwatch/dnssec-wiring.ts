@@ -30,13 +30,13 @@ export interface DnssecRuntime {
 }
 
 /**
- * The key sync transport secret. The configuration has no dedicated key-sync secret yet, so the
- * gossip key (the one secret every Overwatch of a deployment already shares) is used through
- * HKDF with a key-sync-specific label: the derived key opens only sealed DNSSEC keys, never
- * gossip. Caveat: agents hold the gossip key too; a dedicated `dnssec.key_sync.shared_secret`
- * would narrow that (config schema change, not made here).
+ * The key sync transport secret: `dnssec.key_sync.shared_secret` when set (recommended: only the
+ * Overwatches hold it). Without it the gossip key is used through HKDF with a key-sync label (the
+ * derived key opens only sealed DNSSEC keys, never gossip); agents hold the gossip key too, which
+ * is why start-up warns when peers are configured without a dedicated secret.
  */
 function syncKeyFrom(config: Config): Buffer | null {
+  if (config.dnssec.keySync.sharedSecret !== undefined) return deriveSyncKey(Buffer.from(config.dnssec.keySync.sharedSecret, 'utf8'));
   const secret = config.gossip.encryptionKeys[0];
   return secret === undefined ? null : deriveSyncKey(secret);
 }
@@ -66,7 +66,10 @@ export function openDnssec(o: DnssecWiringOptions): DnssecRuntime | undefined {
     log: o.log,
     onFailure: (peer) => metrics.keySyncFailures.inc({ peer }),
   });
-  if (ks.peers.length > 0 && sync.syncKey === null) o.log.warn({ peers: ks.peers }, 'dnssec.key_sync.peers is set but no gossip.encryption_key: key sync is off');
+  if (ks.peers.length > 0 && sync.syncKey === null) o.log.warn({ peers: ks.peers }, 'dnssec.key_sync.peers is set but there is no dnssec.key_sync.shared_secret or gossip key: key sync is off');
+  else if (ks.peers.length > 0 && ks.sharedSecret === undefined) {
+    o.log.warn({}, 'dnssec.key_sync.shared_secret is not set: private keys are sealed with a key derived from the gossip key, which agents also hold; set a secret only the Overwatches share');
+  }
   attachDnssec(o.control, service, { sync, nodeId: o.config.identity.nodeId });
   return {
     service,

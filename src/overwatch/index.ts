@@ -19,4 +19,10 @@ export {
   type DomainInput,
   type RegionView,
   type RegionInput,
+  type RoutingControl,
+  type GeoMappingView,
+  type GeoTestView,
+  type GeoDatabaseView,
+  type LearnedLatencyView,
+  type RoutingTestView,
 } from './control.ts';

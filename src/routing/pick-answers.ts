@@ -5,8 +5,8 @@
 import type { AnswerSet } from '../model/index.ts';
 import type { RoutingAlgorithm } from '../config/types.ts';
 
-/** Policies the data plane can serve today; the others are refused when the config is loaded. */
-export const SERVABLE_POLICIES: readonly RoutingAlgorithm[] = ['round-robin', 'weighted', 'failover'];
+/** Policies the data plane can serve (geolocation and the latency ones through route-answers.ts). */
+export const SERVABLE_POLICIES: readonly RoutingAlgorithm[] = ['round-robin', 'weighted', 'failover', 'geolocation', 'latency', 'learned_latency'];
 
 /**
  * Writes record indices into `out` and returns how many. `random01` is a uniform draw in [0, 1).

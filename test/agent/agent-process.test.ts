@@ -135,8 +135,8 @@ test('predictive drain removes the backends while the error rate is high, and re
   t.after(() => agent.stop());
   await eventually(async () => assert.deepEqual(await ips(dns), ['127.0.0.51', '127.0.0.52']), 15_000);
   errorRate = 50;
-  await agent.waitForLog((l) => l.msg === 'predictive health changed' && l.state === 'draining', 10_000);
-  await eventually(async () => assert.equal(await status(dns), 'SERVFAIL'), 5000);
+  await agent.waitForLog((l) => l.msg === 'predictive health changed' && l.state === 'draining', 20_000);
+  await eventually(async () => assert.equal(await status(dns), 'SERVFAIL'), 15_000);
   errorRate = 0;
   await eventually(async () => assert.deepEqual(await ips(dns), ['127.0.0.51', '127.0.0.52']), 15_000);
 });

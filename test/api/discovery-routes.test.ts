@@ -36,6 +36,7 @@ test('the group roots list the endpoints below them', async (t) => {
     '/api/v1/overwatch/agents/expiring',
     '/api/v1/overwatch/backends',
     '/api/v1/overwatch/backends/{service}/{address}/{port}/override',
+    '/api/v1/overwatch/latency',
     '/api/v1/overwatch/stats',
     '/api/v1/overwatch/validate',
   ]);

@@ -264,12 +264,19 @@ test('dnssec and geo commands call the documented paths and report a missing or 
     assert.match(r.stderr, /^opengslb-cli: GET \/api\/v1\/dnssec\/(ds|status|sync\/status): 404 .+\n$/);
     assert.doesNotMatch(r.stderr, /\n./);
   }
+  // The geolocation API exists (issue 7): the commands work end to end, and refusals are reported.
   const geo = await cli([...api(), 'geo', 'test', '192.0.2.1']);
-  assert.equal(geo.code, 1);
-  assert.match(geo.stderr, /^opengslb-cli: GET \/api\/v1\/geo\/test: (404 not found \(this Overwatch does not serve the geolocation API\)|\d{3} .+)\n$/);
+  assert.equal(geo.code, 0, geo.stderr);
+  assert.match(geo.stdout, /192\.0\.2\.1/);
   const add = await cli([...api(), 'geo', 'add', '10.0.0.0/8', 'us', '--comment', 'corp']);
-  assert.equal(add.code, 1);
-  assert.match(add.stderr, /PUT \/api\/v1\/geo\/mappings: /);
+  assert.equal(add.code, 0, add.stderr);
+  const mappings = await cli([...api(), 'geo', 'mappings']);
+  assert.match(mappings.stdout, /10\.0\.0\.0\/8.*us.*api.*corp/);
+  const removed = await cli([...api(), 'geo', 'remove', '10.0.0.0/8']);
+  assert.equal(removed.code, 0, removed.stderr);
+  const refused = await cli([...api(), 'geo', 'add', '10.0.0.0/8', 'nowhere']);
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, /PUT \/api\/v1\/geo\/mappings: 400 region "nowhere" does not exist/);
 });
 
 test('dnssec ds, status and sync read a signing Overwatch: the DS record in zone-file form, keys, sync state', async (t) => {

@@ -166,12 +166,12 @@ test('a world-readable config file is refused with the chmod hint', async () => 
   assert.match(ow.stderr, /chmod 640/);
 });
 
-test('geolocation routing is refused at start until it is implemented, never silently served', async () => {
-  const file = tmp.write('geo.yaml', config().replace('routing_algorithm: failover', 'routing_algorithm: geolocation'));
+test('a geolocation database that cannot be read stops the start, naming geolocation.database_path', async () => {
+  const geo = config().replace('routing_algorithm: failover', 'routing_algorithm: geolocation') + '\ngeolocation:\n  database_path: /nonexistent/geo.mmdb\n';
+  const file = tmp.write('geo.yaml', geo);
   const ow = new OpengslbProcess(['-config', file]);
   assert.equal(await ow.exited, 1);
-  assert.match(ow.stderr, /geolocation/);
-  assert.match(ow.stderr, /not available/);
+  assert.match(ow.stderr, /geolocation\.database_path \/nonexistent\/geo\.mmdb: cannot read/);
 });
 
 test('validate exits 0 for a good config and 1 listing every error for a bad one', async () => {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
 import { parse, parseProblems } from './config-fixture.ts';
+import { parseConfigText } from '../../src/config/index.ts';
 
 const GUIDE = 'I understand that disabling DNSSEC allows DNS spoofing attacks';
 const ORIGINAL =
@@ -39,4 +40,14 @@ test('key_sync peers must be http(s) URLs; signature_validity is read', async ()
   assert.equal(parse('dnssec:\n  signature_validity: 72h\n').dnssec.signatureValidityMs, 72 * 3_600_000);
   const { lines } = await parseProblems('dnssec:\n  key_sync:\n    peers: ["overwatch-2:9090"]\n    timeout: 5s\n');
   assert.deepEqual(lines, ['cfg.yaml:3: dnssec.key_sync.peers[0]: expected an http(s) URL such as https://overwatch-2.internal:9090, got "overwatch-2:9090"']);
+});
+
+test('dnssec.key_sync.shared_secret is read, must be 16+ characters, and is never echoed', () => {
+  const secret = 'sync-secret-0123456789';
+  const ok = parseConfigText(`dnssec:\n  key_sync:\n    peers: ["https://ow2.internal:8080"]\n    shared_secret: "${secret}"\n`, { sourcePath: 'ow.yaml' });
+  assert.equal(ok.dnssec.keySync.sharedSecret, secret);
+  assert.throws(
+    () => parseConfigText('dnssec:\n  key_sync:\n    shared_secret: "short-secret"\n', { sourcePath: 'ow.yaml' }),
+    (err: Error) => /ow\.yaml:3: dnssec\.key_sync\.shared_secret: expected at least 16 characters/.test(err.message) && !err.message.includes('short-secret'),
+  );
 });

@@ -254,3 +254,12 @@ test('the responder survives a burst of random nonexistent names (bounded proof 
   sock.close();
   assert.equal(got, 200);
 });
+
+test('an RRSIG query at a signed name answers one RRSIG there (not a NODATA its own NSEC contradicts)', async () => {
+  for (const name of [ZONE, `www.${ZONE}`]) {
+    const res = decode(await udpExchange(s.port, encodeQuery(name, 'RRSIG', DO)));
+    assert.equal(res.rcode, 'NOERROR');
+    assert.deepEqual((res.answers as Rec[]).map((a) => a.type), ['RRSIG']);
+    assert.equal(((res.answers as Rec[])[0]!.data as Rrsig).typeCovered, 'NSEC');
+  }
+});

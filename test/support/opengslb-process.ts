@@ -16,6 +16,12 @@ export interface LogLine {
   [k: string]: unknown;
 }
 
+/** Children still running when the test file's process exits (a timed-out test) are killed then. */
+const running = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const c of running) c.kill('SIGKILL');
+});
+
 export class OpengslbProcess {
   readonly child: ChildProcess;
   readonly lines: LogLine[] = [];
@@ -47,7 +53,11 @@ export class OpengslbProcess {
       }
     });
     this.child.stderr!.on('data', (chunk: Buffer) => (this.stderr += chunk.toString()));
-    this.exited = once(this.child, 'exit').then(([code]) => code as number | null);
+    running.add(this.child);
+    this.exited = once(this.child, 'exit').then(([code]) => {
+      running.delete(this.child);
+      return code as number | null;
+    });
   }
 
   /** Resolves with the first log line (past or future) matching `pred`; rejects after timeoutMs or on exit. */
