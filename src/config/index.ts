@@ -36,3 +36,5 @@ export { parseConfigText, type ParseOptions } from './parse-config-text.ts';
 export { restartRequiredChanges } from './restart-required.ts';
 export { normaliseRoutingAlgorithm } from './validate-domains.ts';
 export type * from './types.ts';
+export { knownKeyPaths } from './known-keys.ts';
+export { CONFIG_REFERENCE, renderConfigReference, type ReferenceEntry } from './reference.ts';

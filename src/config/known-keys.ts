@@ -162,3 +162,32 @@ function editDistance(a: string, b: string): number {
   }
   return rows[a.length]![b.length]!;
 }
+
+/**
+ * Every key path either layout knows, in the guide's top-level form (`dns.rate_limit.slip`,
+ * `regions[].servers[].address`, `agent_tokens.<service>`); the original's nested blocks are the
+ * same keys under `overwatch.` / `agent.`. The configuration reference is checked against this.
+ */
+export function knownKeyPaths(): string[] {
+  const out: string[] = [];
+  const visit = (shape: Shape, path: string): void => {
+    if (shape === 'leaf') {
+      out.push(path);
+      return;
+    }
+    if ('listOf' in shape) {
+      visit(shape.listOf, `${path}[]`);
+      return;
+    }
+    if ('mapOf' in shape) {
+      visit(shape.mapOf, `${path}.<name>`);
+      return;
+    }
+    for (const [key, child] of Object.entries(shape.keys)) {
+      if (path === '' && (key === 'overwatch' || key === 'agent')) continue;
+      visit(child, path === '' ? key : `${path}.${key}`);
+    }
+  };
+  visit(root, '');
+  return out;
+}
