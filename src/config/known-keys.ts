@@ -37,7 +37,7 @@ const dns = obj({
 });
 const identity = obj(leaves('node_id', 'region', 'service_token', 'cert_path', 'key_path'));
 const gossip = obj({
-  ...leaves('bind_address', 'encryption_key', 'probe_interval', 'probe_timeout', 'gossip_interval'),
+  ...leaves('bind_address', 'encryption_key', 'probe_interval', 'probe_timeout', 'gossip_interval', 'allow_unsigned_agents'),
   encryption_keys: listOf(leaf),
   overwatch_nodes: listOf(leaf),
 });

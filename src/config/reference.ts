@@ -56,6 +56,11 @@ export const CONFIG_REFERENCE: readonly ReferenceEntry[] = [
   { keys: ['gossip.encryption_key', 'gossip.encryption_keys[]'], default: 'required with gossip', meaning: 'base64 of 32 bytes (`openssl rand -base64 32`); `encryption_keys` is a keyring (first encrypts, all decrypt), applied on SIGHUP' },
   { keys: ['gossip.overwatch_nodes[]'], default: 'agent: required', meaning: "every Overwatch's gossip address" },
   { keys: ['gossip.probe_interval', 'gossip.probe_timeout', 'gossip.gossip_interval'], default: '`1s`, `500ms`, `200ms`', meaning: 'memberlist timing' },
+  {
+    keys: ['gossip.allow_unsigned_agents'],
+    default: '`false`',
+    meaning: "Overwatch: accept the original Go agents' unsigned messages while migrating (then anyone holding the gossip key can register backends)",
+  },
   { keys: ['validation.enabled', 'validation.check_interval', 'validation.check_timeout'], default: '`true`, `30s`, `5s`', meaning: "the Overwatch's own checks of agent backends (their check definition)" },
   { keys: ['stale.threshold', 'stale.remove_after'], default: '`30s`, `5m`', meaning: 'no heartbeat: stale; stale this long: removed' },
   { keys: ['dnssec.enabled', 'dnssec.security_acknowledgment'], default: '`true`, -', meaning: "disabling needs the guide's (or the original's) acknowledgement sentence" },

@@ -111,6 +111,11 @@ export interface GossipConfig {
   gossipIntervalMs: number;
   /** Agent mode: host:port of every Overwatch. */
   overwatchNodes: string[];
+  /**
+   * Overwatch: accept unsigned agent messages (the original Go agents, which cannot authenticate)
+   * for migration. Off by default: then only the gossip key protects registrations.
+   */
+  allowUnsignedAgents: boolean;
 }
 
 export interface ValidationConfig {

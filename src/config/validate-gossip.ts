@@ -8,7 +8,7 @@
  */
 import type { ProblemList } from './config-error.ts';
 import { parseHostPort } from './network-address.ts';
-import { asList, asString, field, readDuration, readList, readListenAddress, report } from './source-reader.ts';
+import { asList, asString, field, readBool, readDuration, readList, readListenAddress, report } from './source-reader.ts';
 import type { GossipConfig, Mode } from './types.ts';
 import type { SourceMap, SourceNode } from './yaml-source.ts';
 
@@ -52,6 +52,7 @@ export function readGossip(map: SourceMap, isPresent: boolean, mode: Mode, probl
     probeTimeoutMs: readDuration(map, 'probe_timeout', problems, 500, { minMs: 1 }),
     gossipIntervalMs: readDuration(map, 'gossip_interval', problems, 200, { minMs: 1 }),
     overwatchNodes,
+    allowUnsignedAgents: readBool(map, 'allow_unsigned_agents', problems, false),
   };
 }
 

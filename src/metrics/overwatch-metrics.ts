@@ -52,6 +52,7 @@ export class OverwatchMetrics {
   readonly gossipMessagesReceived: Counter<'type'>;
   readonly agentAuthSuccess: Counter;
   readonly agentAuthFailures: Counter<'reason'>;
+  readonly agentUnsignedAccepted: Counter;
   /** Set by the gossip endpoint when it starts: the live member count. */
   gossipMembers: () => number = () => 0;
 
@@ -260,6 +261,11 @@ export class OverwatchMetrics {
       name: 'opengslb_overwatch_agent_auth_failures_total',
       help: 'Agent messages refused, by reason',
       labelNames: ['reason'],
+      registers,
+    });
+    this.agentUnsignedAccepted = new Counter({
+      name: 'opengslb_overwatch_agent_unsigned_accepted_total',
+      help: 'Unsigned messages from original (Go) agents accepted because gossip.allow_unsigned_agents is on',
       registers,
     });
     const self = this;

@@ -18,6 +18,8 @@ export interface AgentGossipCounters {
   onAuthSuccess(): void;
   onAuthFailure(reason: AuthFailure | 'malformed' | 'unauthorised_service'): void;
   onDecryptFailure(): void;
+  /** An unsigned message from an original (Go) agent, accepted because gossip.allow_unsigned_agents. */
+  onUnsignedAccepted(): void;
 }
 
 export interface AgentGossipOptions {
@@ -71,6 +73,7 @@ export class AgentGossip implements Closeable {
     });
     const gossip: AgentGossip = new AgentGossip(memberlist, auth, o);
     gossip.#onReconfigure = (c) => (current = c);
+    gossip.#current = () => current;
     return gossip;
   }
 
@@ -79,6 +82,17 @@ export class AgentGossip implements Closeable {
   }
 
   #onReconfigure: (c: Config) => void = () => {};
+  #current: () => Config = () => this.#o.config;
+
+  #allowUnsigned(): boolean {
+    return this.#current().gossip.allowUnsignedAgents;
+  }
+
+  /** What an unsigned (original) agent may register: services with a token or a configured domain. */
+  #legacyServices(): ReadonlySet<string> {
+    const c = this.#current();
+    return new Set([...Object.keys(c.agentTokens), ...c.domains.map((d) => d.name)]);
+  }
 
   /**
    * SIGHUP: new agent_tokens apply to the next message, and the keyring follows the config without
@@ -106,6 +120,13 @@ export class AgentGossip implements Closeable {
     const env = decoded.envelope;
     o.counters.onMessage(env.type);
     const result = this.auth.authenticate(decoded.signed, env, decoded.timestampMs, o.clock.nowMs());
+    if (!result.ok && result.reason === 'unsigned' && this.#allowUnsigned()) {
+      // Migration from the original Go agents, which cannot sign: the operator accepted that the
+      // gossip key alone protects registrations. Deregistration still needs ownership.
+      o.counters.onUnsignedAccepted();
+      this.#apply(env, this.#legacyServices());
+      return;
+    }
     if (!result.ok) {
       o.counters.onAuthFailure(result.reason);
       o.log.warn({ agent: env.agent_id, type: env.type, reason: result.reason }, 'refused an agent message');

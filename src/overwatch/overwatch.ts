@@ -166,6 +166,7 @@ export class Overwatch implements Closeable {
         onAuthSuccess: () => m.agentAuthSuccess.inc(),
         onAuthFailure: (reason) => m.agentAuthFailures.inc({ reason }),
         onDecryptFailure: () => m.gossipDecryptionFailures.inc(),
+        onUnsignedAccepted: () => m.agentUnsignedAccepted.inc(),
       },
     });
     m.gossipMembers = () => this.#gossip?.memberlist.numMembers() ?? 0;

@@ -200,3 +200,33 @@ test('the Overwatch keyring follows a reload without a restart (key rotation)', 
   ow.reload(text([NEW]));
   assert.equal(ow.overwatch.gossipKeyCount, 1);
 });
+
+test("an original (unsigned) agent's heartbeat registers only with gossip.allow_unsigned_agents", async (t) => {
+  const { Memberlist, encodeEnvelope } = await import('../../src/gossip/index.ts');
+  for (const allow of [false, true]) {
+    const text = overwatchText(0).replace('probe_interval: 200ms', `probe_interval: 200ms, allow_unsigned_agents: ${allow}`);
+    const ow = await startOverwatchProcess(parseConfigText(text, { sourcePath: '' }), silent);
+    t.after(() => ow.close());
+    // a memberlist node speaking like the original Go agent: JSON envelope, no auth member
+    const goAgent = await Memberlist.create({ name: `go-agent-${allow}`, bindHost: '127.0.0.1', bindPort: 0, keyring: [Buffer.from(KEY, 'base64')], probeIntervalMs: 200, probeTimeoutMs: 100, gossipIntervalMs: 50 });
+    t.after(() => goAgent.close());
+    assert.equal(await goAgent.join([`127.0.0.1:${ow.overwatch.gossipPort}`]), 1);
+    const b = backends.list[0]!;
+    const heartbeat = encodeEnvelope({
+      type: 'heartbeat',
+      agent_id: 'legacy-agent',
+      region: 'us',
+      timestamp: new Date().toISOString(),
+      payload: { backends: [{ service: 'myapp', address: b.address, port: b.port, weight: 100, healthy: true }] },
+    });
+    const owMember = goAgent.members().find((m) => m.name === 'ow-test')!;
+    await goAgent.sendReliable(owMember, heartbeat);
+    if (allow) {
+      await eventually(async () => assert.deepEqual((await answer(ow)).ips, ['127.0.0.41']), 8000);
+      assert.match(await metrics(ow), /^opengslb_overwatch_agent_unsigned_accepted_total [1-9]/m);
+    } else {
+      await eventually(async () => assert.match(await metrics(ow), /^opengslb_overwatch_agent_auth_failures_total\{reason="unsigned"\} [1-9]/m), 8000);
+      assert.equal(ow.overwatch.control.backends().length, 0);
+    }
+  }
+});
