@@ -28,6 +28,7 @@ import { formatValidationError, zodValidatorCompiler } from './request-validatio
 import { RouteIndex } from './route-index.ts';
 import type { ApiRouteOptions } from './route-options.ts';
 import { domainsRoutes } from './domains-routes.ts';
+import { gossipRoutes } from './gossip-routes.ts';
 import { agentsRoutes } from './agents-routes.ts';
 import { serversRoutes } from './servers-routes.ts';
 import { geoRoutes } from './geo-routes.ts';
@@ -62,6 +63,7 @@ const RESOURCE_PLUGINS = [
   serversRoutes,
   domainsRoutes,
   agentsRoutes,
+  gossipRoutes,
   dnssecRoutes,
   eventsRoutes,
   uiRoutes,

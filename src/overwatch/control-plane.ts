@@ -23,6 +23,7 @@ import {
   type AgentView,
   type DomainInput,
   type DomainView,
+  type GossipMemberView,
   type RegionInput,
   type RegionView,
   type OverwatchControl,
@@ -52,6 +53,7 @@ export interface ControlPlaneDeps {
   dropAgent: (agentId: string) => void;
   catalog: ApiCatalog;
   dnsCounts: () => { rcode: string; count: number }[];
+  gossipMembers: () => GossipMemberView[] | null;
   /** API domains changed: re-apply the Registry settings. */
   domainsChanged: () => void;
 }
@@ -386,6 +388,10 @@ export class ControlPlane implements OverwatchControl {
   deleteAgent(agentId: string): void {
     if (!this.#d.store.agents.delete(agentId)) throw new ControlError(ControlErrorCode.NotFound, `agent not found: ${agentId}`);
     this.#d.dropAgent(agentId);
+  }
+
+  gossipMembers(): GossipMemberView[] | null {
+    return this.#d.gossipMembers();
   }
 
   dnsQueryCounts(): { rcode: string; count: number }[] {

@@ -116,6 +116,16 @@ export interface RegionInput {
   description?: string;
 }
 
+export interface GossipMemberView {
+  name: string;
+  address: string;
+  state: string;
+  role: 'agent' | 'overwatch' | 'unknown';
+  region: string;
+  agentId?: string;
+  incarnation: number;
+}
+
 export interface ReadinessView {
   ready: boolean;
   dnsReady: boolean;
@@ -152,6 +162,9 @@ export interface OverwatchControl {
   deleteServer(id: string): void;
 
   readiness(): ReadinessView;
+
+  /** Gossip members this Overwatch sees, itself included; null when gossip is not configured. */
+  gossipMembers(): GossipMemberView[] | null;
 
   /** DNS answers so far by response code (the dashboard turns them into rates). */
   dnsQueryCounts(): { rcode: string; count: number }[];

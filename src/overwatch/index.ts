@@ -15,6 +15,7 @@ export {
   type ServerInput,
   type ReadinessView,
   type AgentView,
+  type GossipMemberView,
   type DomainView,
   type DomainInput,
   type RegionView,

@@ -19,6 +19,7 @@ import { staticBackends, unservablePolicies } from './static-servers.ts';
 import { ControlPlane } from './control-plane.ts';
 import { AgentRegistrations } from './agent-registrations.ts';
 import { AgentGossip } from './agent-gossip.ts';
+import { decodeNodeMeta } from '../gossip/index.ts';
 import { ApiCatalog } from './api-catalog.ts';
 import type { OverwatchControl } from './control.ts';
 import { StateStore } from '../store/index.ts';
@@ -118,6 +119,21 @@ export class Overwatch implements Closeable {
       healthReady: () => this.#firstRoundDone,
       catalog: this.catalog,
       dnsCounts: () => this.dnsStats.counts().map((c) => ({ rcode: c.rcode, count: c.count })),
+      gossipMembers: () => {
+        if (!this.#gossip) return null;
+        return this.#gossip.memberlist.members().map((m) => {
+          const meta = decodeNodeMeta(m.meta);
+          return {
+            name: m.name,
+            address: `${m.host.includes(':') ? `[${m.host}]` : m.host}:${m.port}`,
+            state: m.state,
+            role: meta?.role ?? 'unknown',
+            region: meta?.region ?? '',
+            agentId: meta?.agent_id,
+            incarnation: m.incarnation,
+          };
+        });
+      },
       domainsChanged: () => {
         this.registry.reconfigure(registrySettingsFrom(this.#config, this.catalog.domainConfigs()));
         this.#scheduleRebuild();

@@ -168,6 +168,8 @@ test('the API lists the pinned agent and revokes it: its backends go, its messag
   assert.equal(list.agents[0]!.agent_id, agent.agent.identity.agentId);
   assert.equal(list.agents[0]!.fingerprint, agent.agent.identity.keyId);
   assert.deepEqual(list.agents[0]!.services, ['myapp']);
+  const members = (await (await fetch(`http://127.0.0.1:${ow.api!.port}/api/v1/gossip/members`)).json()) as { members: { name: string; role: string }[] };
+  assert.deepEqual(members.members.map((m) => [m.name, m.role]).sort(), [[agent.agent.identity.agentId, 'agent'], ['ow-test', 'overwatch']].sort());
 
   const id = agent.agent.identity.agentId;
   const res = await fetch(`${api}/${id}/revoke`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ reason: 'test' }) });

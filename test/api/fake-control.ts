@@ -309,6 +309,10 @@ export class FakeControl implements OverwatchControl {
   /** DNS answers by rcode, as tests arrange them. */
   dnsCounts: { rcode: string; count: number }[] = [];
 
+  gossipMembers(): null {
+    return null;
+  }
+
   dnsQueryCounts(): { rcode: string; count: number }[] {
     return this.dnsCounts;
   }
