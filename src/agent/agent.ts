@@ -218,7 +218,8 @@ export class Agent implements Closeable {
         health_check: { type: hc.type, path: hc.path, host: hc.host, failure_threshold: hc.failureThreshold, success_threshold: hc.successThreshold },
       };
     });
-    return this.#envelope('heartbeat', { backends, predictive: this.#o.predictive?.() });
+    const hb = this.#config.heartbeat;
+    return this.#envelope('heartbeat', { backends, predictive: this.#o.predictive?.(), interval_ms: hb.intervalMs, missed_threshold: hb.missedThreshold });
   }
 
   #sendHeartbeat(): void {

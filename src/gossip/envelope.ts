@@ -55,6 +55,9 @@ export interface PredictiveReport {
 export interface HeartbeatPayload {
   /** null: a pure liveness heartbeat (the original's agents send these every heartbeat.interval). */
   backends: BackendReport[] | null;
+  /** Ours: the agent's heartbeat.interval and missed_threshold, so the Overwatch can count missed heartbeats. */
+  interval_ms?: number;
+  missed_threshold?: number;
   fingerprint?: string;
   predictive?: PredictiveReport;
 }
@@ -173,6 +176,8 @@ function decodePayload(type: AppMessageType, p: unknown): PayloadByType[AppMessa
       }
       const out: HeartbeatPayload = { backends };
       if (isStr(p.fingerprint) && p.fingerprint !== '') out.fingerprint = p.fingerprint;
+      if (isNum(p.interval_ms) && p.interval_ms > 0) out.interval_ms = p.interval_ms;
+      if (isNum(p.missed_threshold) && p.missed_threshold >= 1) out.missed_threshold = Math.floor(p.missed_threshold);
       if (p.predictive !== undefined && p.predictive !== null) {
         const q = p.predictive;
         if (!isObj(q) || typeof q.bleeding !== 'boolean') return 'heartbeat.predictive.bleeding must be a boolean';

@@ -30,6 +30,8 @@ export interface Backend {
   order: number;
   agentHealthy?: boolean;
   agentLastSeenMs?: number;
+  /** heartbeat.interval x missed_threshold as the agent reported them: it is stale sooner if that is shorter. */
+  agentStaleAfterMs?: number;
   draining: boolean;
   validation: ValidationState;
   registeredAtMs: number;

@@ -28,8 +28,13 @@ export function isManualSource(source: string): boolean {
   return source === '' || source === 'api' || source === 'manual' || source === 'cli' || source === 'ui';
 }
 
+/** stale.threshold, or the agent's heartbeat.interval x missed_threshold when that is shorter. */
+export function staleAfterMs(b: Backend, staleThresholdMs: number): number {
+  return b.agentStaleAfterMs !== undefined && b.agentStaleAfterMs < staleThresholdMs ? b.agentStaleAfterMs : staleThresholdMs;
+}
+
 export function isStale(b: Backend, ctx: AuthorityContext): boolean {
-  return b.source === 'agent' && b.agentLastSeenMs !== undefined && ctx.nowMs - b.agentLastSeenMs > ctx.staleThresholdMs;
+  return b.source === 'agent' && b.agentLastSeenMs !== undefined && ctx.nowMs - b.agentLastSeenMs > staleAfterMs(b, ctx.staleThresholdMs);
 }
 
 export function decideHealth(b: Backend, override: Override | undefined, ctx: AuthorityContext): HealthDecision {

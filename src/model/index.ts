@@ -32,6 +32,7 @@ export {
 export {
   decideHealth,
   isStale,
+  staleAfterMs,
   isManualSource,
   type Authority,
   type EffectiveStatus,

@@ -176,7 +176,8 @@ export class AgentGossip implements Closeable {
               timeoutMs: 0,
             },
           }));
-        o.registrations.report({ agentId, region: env.region, backends });
+        const staleAfterMs = p.interval_ms !== undefined && p.missed_threshold !== undefined ? p.interval_ms * p.missed_threshold : undefined;
+        o.registrations.report({ agentId, region: env.region, backends, staleAfterMs });
         return;
       }
       case 'register': {

@@ -25,6 +25,8 @@ export interface AgentReport {
   agentId: string;
   region: string;
   backends: AgentBackendReport[];
+  /** heartbeat.interval x missed_threshold, when the agent says. */
+  staleAfterMs?: number;
 }
 
 export interface ValidationTargets {
@@ -95,7 +97,7 @@ export class AgentRegistrations {
       if (before && before.source !== 'agent') continue; // an agent cannot take over a static or API server
       const healthCheck = validationCheck(config, rb.healthCheck);
       const b = registry.upsertAgentBackend(
-        { service: rb.service, address: rb.address, port: rb.port, weight: rb.weight, region: r.region, agentId: r.agentId, healthCheck, healthy: rb.healthy, draining: rb.draining },
+        { service: rb.service, address: rb.address, port: rb.port, weight: rb.weight, region: r.region, agentId: r.agentId, healthCheck, healthy: rb.healthy, draining: rb.draining, staleAfterMs: r.staleAfterMs },
         now,
       );
       const changed =

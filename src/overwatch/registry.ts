@@ -9,6 +9,7 @@ import {
   backendId,
   decideHealth,
   overrideFor,
+  staleAfterMs,
   overrideKey,
   type AuthorityContext,
   type Backend,
@@ -142,7 +143,7 @@ export class Registry {
   }
 
   /** An agent's report of one backend (heartbeat content): registers it or refreshes its claim. */
-  upsertAgentBackend(input: BackendInput & { healthy: boolean; draining?: boolean }, nowMs: number): Backend {
+  upsertAgentBackend(input: BackendInput & { healthy: boolean; draining?: boolean; staleAfterMs?: number }, nowMs: number): Backend {
     const id = backendId(input.service, input.address, input.port);
     let b = this.#backends.get(id);
     if (!b) {
@@ -160,6 +161,7 @@ export class Registry {
     }
     b.agentHealthy = input.healthy;
     b.agentLastSeenMs = nowMs;
+    if (input.staleAfterMs !== undefined) b.agentStaleAfterMs = input.staleAfterMs;
     b.draining = input.draining ?? false;
     return b;
   }
@@ -241,9 +243,9 @@ export class Registry {
 
   /** Agent backends stale for longer than remove_after are removed; returns them. */
   reapStale(nowMs: number): Backend[] {
-    const limit = this.#settings.staleThresholdMs + this.#settings.removeAfterMs;
     const removed: Backend[] = [];
     for (const b of this.#backends.values()) {
+      const limit = staleAfterMs(b, this.#settings.staleThresholdMs) + this.#settings.removeAfterMs;
       if (b.source === 'agent' && b.agentLastSeenMs !== undefined && nowMs - b.agentLastSeenMs > limit) {
         removed.push(b);
         this.remove(b.id);
@@ -258,7 +260,8 @@ export class Registry {
     const s = this.#settings;
     for (const b of this.#backends.values()) {
       if (b.source !== 'agent' || b.agentLastSeenMs === undefined) continue;
-      for (const t of [b.agentLastSeenMs + s.staleThresholdMs + 1, b.agentLastSeenMs + s.staleThresholdMs + s.removeAfterMs + 1]) {
+      const after = staleAfterMs(b, s.staleThresholdMs);
+      for (const t of [b.agentLastSeenMs + after + 1, b.agentLastSeenMs + after + s.removeAfterMs + 1]) {
         if (t > nowMs && (next === undefined || t < next)) next = t;
       }
     }

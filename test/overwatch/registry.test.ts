@@ -90,3 +90,19 @@ test('an any-port override applies to every port; a port-specific one wins over 
   assert.equal(r.decision('myapp:10.0.0.1:8080')!.serve, false);
   assert.equal(r.decision('myapp:10.0.0.1:9090')!.serve, true);
 });
+
+test("an agent that heartbeats fast is stale after its heartbeat.interval x missed_threshold when that is shorter than stale.threshold", () => {
+  const r = registry();
+  r.upsertAgentBackend({ ...agentBackend('10.0.0.1'), staleAfterMs: 3000 }, 0);
+  r.upsertAgentBackend(agentBackend('10.0.0.2'), 0);
+  r.evaluate(0);
+  assert.equal(r.nextDeadlineMs(0), 3001);
+  r.evaluate(3001);
+  assert.equal(r.decision('myapp:10.0.0.1:8080')!.status, 'stale');
+  assert.equal(r.decision('myapp:10.0.0.2:8080')!.status, 'healthy', 'stale.threshold (30s) still applies to the other');
+  // a slow agent (interval x missed longer than stale.threshold) is still bound by stale.threshold
+  r.upsertAgentBackend({ ...agentBackend('10.0.0.3'), staleAfterMs: 600_000 }, 0);
+  r.evaluate(30_001);
+  assert.equal(r.decision('myapp:10.0.0.3:8080')!.status, 'stale');
+  assert.deepEqual(r.reapStale(303_002).map((b) => b.id), ['myapp:10.0.0.1:8080']);
+});
