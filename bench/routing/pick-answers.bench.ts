@@ -10,11 +10,12 @@ import type { RoutingAlgorithm } from '../../src/config/types.ts';
 import { backendWeight } from '../overwatch/bench-fleet.ts';
 
 function answerSet(n: number): AnswerSet {
-  const set: AnswerSet = { records: [], weights: [], totalWeight: 0, regions: [], backendIds: [], isLastHealthy: false };
+  const set: AnswerSet = { records: [], weights: [], totalWeight: 0, cumulativeWeights: [], regions: [], backendIds: [], isLastHealthy: false };
   for (let i = 0; i < n; i++) {
     set.records.push(Buffer.alloc(16));
     set.weights.push(backendWeight(i));
     set.totalWeight += backendWeight(i);
+    set.cumulativeWeights.push(set.totalWeight);
     set.regions.push('bench');
     set.backendIds.push(`b${i}`);
   }

@@ -65,6 +65,8 @@ export interface AnswerSet {
   /** Weight of each record (weighted policy); 0 never appears here (weight 0 = drained). */
   weights: number[];
   totalWeight: number;
+  /** Running sums of `weights` (cumulative[i] = weights[0..i]), for a binary-search weighted pick. */
+  cumulativeWeights: number[];
   /** Region of each record's backend (geolocation policy). */
   regions: string[];
   /** Backend id of each record, for logs and the API. */

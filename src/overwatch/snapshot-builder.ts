@@ -86,7 +86,9 @@ export function buildSnapshot(input: SnapshotInput, previous: Snapshot | null): 
     const a = buildAnswerSet(RRType.A, spec, backends, prev?.a ?? null, input.returnLastHealthy);
     const aaaa = buildAnswerSet(RRType.AAAA, spec, backends, prev?.aaaa ?? null, input.returnLastHealthy);
     const zb = zoneBuilds.get(zoneKey)!;
-    zb.content.update(`${key}|${spec.ttlSeconds}|${describe(a)}|${describe(aaaa)}\n`);
+    zb.content.update(`${key}|${spec.ttlSeconds}|`);
+    digestSet(zb.content, a);
+    digestSet(zb.content, aaaa);
     for (const off of labelOffsets(key)) {
       if (off === 0) continue;
       const ancestor = key.slice(off);
@@ -176,21 +178,21 @@ function buildAnswerSet(
   previous: AnswerSet | null,
   returnLastHealthy: boolean,
 ): AnswerSet | null {
-  const set: AnswerSet = { records: [], weights: [], totalWeight: 0, regions: [], backendIds: [], isLastHealthy: false };
+  const set: AnswerSet = { records: [], weights: [], totalWeight: 0, cumulativeWeights: [], regions: [], backendIds: [], isLastHealthy: false };
   const seen = new Set<string>();
   let configured = 0;
   for (const b of backends) {
-    const rd = addressRdata(b.address);
+    const rd = parsedAddress(b.address);
     if (!rd || rd.type !== type) continue;
     configured++;
     // weight 0 drains a backend (the original treated 0 as 1); two ports of one address are one A record
     if (!b.serve || b.weight <= 0) continue;
-    const rdKey = rd.rdata.toString('hex');
-    if (seen.has(rdKey)) continue;
-    seen.add(rdKey);
-    set.records.push(encodePointerRecord(12, type, spec.ttlSeconds, rd.rdata));
+    if (seen.has(rd.key)) continue;
+    seen.add(rd.key);
+    set.records.push(pointerRecord(rd, spec.ttlSeconds));
     set.weights.push(b.weight);
     set.totalWeight += b.weight;
+    set.cumulativeWeights.push(set.totalWeight);
     set.regions.push(b.region);
     set.backendIds.push(b.id);
   }
@@ -201,7 +203,46 @@ function buildAnswerSet(
   return set;
 }
 
-function describe(set: AnswerSet | null): string {
-  if (set === null) return '-';
-  return set.records.map((r) => r.toString('hex')).join(',');
+/**
+ * Parsed addresses and encoded records are reused across rebuilds (a rebuild re-derives every
+ * name, and parsing + encoding dominated it at 10,000 backends). The records are immutable once
+ * made; the caches are bounded and simply cleared when full.
+ */
+interface ParsedAddress {
+  type: number;
+  rdata: Buffer;
+  /** Identity of the address in wire form (two spellings of one IPv6 address are one record). */
+  key: string;
+  recordsByTtl: Map<number, Buffer>;
+}
+const addressCache = new Map<string, ParsedAddress | null>();
+const ADDRESS_CACHE_MAX = 200_000;
+
+function parsedAddress(address: string): ParsedAddress | null {
+  let p = addressCache.get(address);
+  if (p !== undefined) return p;
+  const rd = addressRdata(address);
+  p = rd ? { type: rd.type, rdata: rd.rdata, key: rd.rdata.toString('latin1'), recordsByTtl: new Map() } : null;
+  if (addressCache.size >= ADDRESS_CACHE_MAX) addressCache.clear();
+  addressCache.set(address, p);
+  return p;
+}
+
+function pointerRecord(p: ParsedAddress, ttlSeconds: number): Buffer {
+  let r = p.recordsByTtl.get(ttlSeconds);
+  if (!r) {
+    r = encodePointerRecord(12, p.type, ttlSeconds, p.rdata);
+    p.recordsByTtl.set(ttlSeconds, r);
+  }
+  return r;
+}
+
+/** Feeds an answer set's content into the zone digest without building strings. */
+function digestSet(hash: ReturnType<typeof createHash>, set: AnswerSet | null): void {
+  if (set === null) {
+    hash.update('-');
+    return;
+  }
+  for (const r of set.records) hash.update(r);
+  hash.update(set.isLastHealthy ? '|L' : '|');
 }

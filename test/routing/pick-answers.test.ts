@@ -8,6 +8,7 @@ function set(weights: number[]): AnswerSet {
     records: weights.map((_, i) => Buffer.from([i])),
     weights,
     totalWeight: weights.reduce((a, b) => a + b, 0),
+    cumulativeWeights: weights.map((_, i) => weights.slice(0, i + 1).reduce((a, b) => a + b, 0)),
     regions: weights.map(() => 'r'),
     backendIds: weights.map((_, i) => `b${i}`),
     isLastHealthy: false,
@@ -43,11 +44,16 @@ test('weighted draws the first record in proportion to weight', () => {
   assert.deepEqual(counts, [100, 300, 600]);
 });
 
-test('weightedIndex maps the draw onto cumulative weights', () => {
-  assert.equal(weightedIndex([1, 1], 2, 0), 0);
-  assert.equal(weightedIndex([1, 1], 2, 0.49), 0);
-  assert.equal(weightedIndex([1, 1], 2, 0.5), 1);
-  assert.equal(weightedIndex([1, 1], 2, 0.999), 1);
+test('weightedIndex maps the draw onto cumulative weights by binary search', () => {
+  assert.equal(weightedIndex([1, 2], 2, 0), 0);
+  assert.equal(weightedIndex([1, 2], 2, 0.49), 0);
+  assert.equal(weightedIndex([1, 2], 2, 0.5), 1);
+  assert.equal(weightedIndex([1, 2], 2, 0.999), 1);
+  // weights 5, 1, 4 -> sums 5, 6, 10
+  const picks = [0, 0.49, 0.5, 0.59, 0.6, 0.99].map((r) => weightedIndex([5, 6, 10], 10, r));
+  assert.deepEqual(picks, [0, 0, 1, 1, 2, 2]);
+  const big = Array.from({ length: 1000 }, (_, i) => i + 1);
+  assert.equal(weightedIndex(big, 1000, 0.5), 500);
 });
 
 test('an empty set yields no answers', () => {
