@@ -87,7 +87,12 @@ export class Agent implements Closeable {
       }
     });
     memberlist.on('leave', (m) => {
-      if (this.#isOverwatch(m)) o.log.warn({ overwatch: m.name }, 'overwatch left or failed');
+      if (!this.#isOverwatch(m)) return;
+      o.log.warn({ overwatch: m.name }, 'overwatch left or failed; rejoining');
+      // The join loop sleeps long while every Overwatch is connected: wake it now.
+      this.#joinTimer?.cancel();
+      this.#joinBackoffMs = JOIN_BACKOFF_MIN_MS;
+      this.#joinTimer = this.#clock.setTimer(JOIN_BACKOFF_MIN_MS, () => void this.#joinLoop());
     });
   }
 

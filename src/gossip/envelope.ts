@@ -296,11 +296,17 @@ export function signingInput(env: Envelope, auth: Omit<EnvelopeAuth, 'sig'>): Bu
   return Buffer.from(DOMAIN + canonicalJson(body), 'utf8');
 }
 
-/** Hex SHA-256 of a public key's SPKI DER encoding (what an Overwatch pins). */
+const keyIds = new WeakMap<KeyObject, string>();
+
+/** Hex SHA-256 of a public key's SPKI DER encoding (what an Overwatch pins); cached per key object. */
 export function publicKeyId(key: KeyObject): string {
-  const pub = key.type === 'private' ? createPublicKey(key) : key;
-  const der = pub.export({ type: 'spki', format: 'der' });
-  return createHash('sha256').update(der).digest('hex');
+  let id = keyIds.get(key);
+  if (id === undefined) {
+    const pub = key.type === 'private' ? createPublicKey(key) : key;
+    id = createHash('sha256').update(pub.export({ type: 'spki', format: 'der' })).digest('hex');
+    keyIds.set(key, id);
+  }
+  return id;
 }
 
 /** Returns a copy of `env` signed by the agent's P-256 private key. */

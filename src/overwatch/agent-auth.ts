@@ -47,6 +47,11 @@ export class AgentAuthenticator {
   readonly #o: AgentAuthOptions;
   readonly #keys = new Map<string, KeyObject>();
   readonly #lastSeq = new Map<string, number>();
+  /**
+   * agent_auth goes over TCP while heartbeats go over UDP, so a heartbeat sent after it may arrive
+   * first; each kind keeps its own "highest accepted" sequence so neither is refused as a replay.
+   */
+  readonly #lastAuthSeq = new Map<string, number>();
 
   constructor(o: AgentAuthOptions) {
     this.#o = o;
@@ -108,12 +113,19 @@ export class AgentAuthenticator {
     const existing = this.#o.store.agents.get(env.agent_id);
     if (existing?.revoked) return { ok: false, reason: 'revoked' };
     if (existing && existing.pin !== keyId) return { ok: false, reason: 'pin_mismatch' };
-    const status = verifyEnvelope(signed, { publicKey: key, lastSeq: this.#lastSeq.get(env.agent_id) ?? -1, nowMs, timestampMs, maxSkewMs: this.#o.maxSkewMs });
+    const status = verifyEnvelope(signed, { publicKey: key, lastSeq: this.#lastAuthSeq.get(env.agent_id) ?? -1, nowMs, timestampMs, maxSkewMs: this.#o.maxSkewMs });
     if (status !== AuthStatus.Ok) return { ok: false, reason: status as AuthFailure };
-    this.#lastSeq.set(env.agent_id, env.auth!.seq);
+    this.#lastAuthSeq.set(env.agent_id, env.auth!.seq);
+    const serviceList = [...services].sort().join(',');
+    if (existing && existing.service === serviceList && existing.region === env.region && existing.certificatePem === p.certificate_pem) {
+      // Periodic re-authentication with nothing new: no durable write, just liveness.
+      this.#o.store.agents.touch(existing.agentId, nowMs);
+      this.#keys.set(existing.agentId, key);
+      return { ok: true, agent: existing, services };
+    }
     const agent = this.#o.store.agents.upsert({
       agentId: env.agent_id,
-      service: [...services].sort().join(','),
+      service: serviceList,
       region: env.region,
       pin: keyId,
       certificatePem: p.certificate_pem,
@@ -128,5 +140,6 @@ export class AgentAuthenticator {
   forget(agentId: string): void {
     this.#keys.delete(agentId);
     this.#lastSeq.delete(agentId);
+    this.#lastAuthSeq.delete(agentId);
   }
 }

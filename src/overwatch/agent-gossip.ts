@@ -82,6 +82,19 @@ export class AgentGossip implements Closeable {
   }
 
   #onReconfigure: (c: Config) => void = () => {};
+  readonly #warned = new Map<string, { atMs: number; suppressed: number }>();
+
+  /** One warning per reason per 10 s (a flood must not become a log flood); the counters count all. */
+  #warnLimited(reason: string, fields: Record<string, unknown>, msg: string): void {
+    const now = this.#o.clock.nowMs();
+    const w = this.#warned.get(reason);
+    if (w && now - w.atMs < 10_000) {
+      w.suppressed++;
+      return;
+    }
+    this.#o.log.warn({ ...fields, suppressed_since_last: w?.suppressed ?? 0 }, msg);
+    this.#warned.set(reason, { atMs: now, suppressed: 0 });
+  }
   #current: () => Config = () => this.#o.config;
 
   #allowUnsigned(): boolean {
@@ -129,7 +142,7 @@ export class AgentGossip implements Closeable {
     }
     if (!result.ok) {
       o.counters.onAuthFailure(result.reason);
-      o.log.warn({ agent: env.agent_id, type: env.type, reason: result.reason }, 'refused an agent message');
+      this.#warnLimited(result.reason, { agent: env.agent_id, type: env.type, reason: result.reason }, 'refused an agent message');
       return;
     }
     o.counters.onAuthSuccess();
@@ -142,7 +155,7 @@ export class AgentGossip implements Closeable {
     const allowed = (service: string) => {
       if (services.has(service)) return true;
       o.counters.onAuthFailure('unauthorised_service');
-      o.log.warn({ agent: agentId, service }, 'agent reported a backend for a service its token does not cover');
+      this.#warnLimited('unauthorised_service', { agent: agentId, service }, 'agent reported a backend for a service its token does not cover');
       return false;
     };
     switch (env.type) {
