@@ -93,6 +93,8 @@ class Converter {
   readonly #problems: ProblemList;
   #count = 0;
   #tooBig = false;
+  /** Alias -> its anchored node: `Alias.resolve` walks the whole document each time (an alias bomb's cost). */
+  readonly #resolved = new Map<unknown, unknown>();
 
   constructor(doc: Document, file: string, lineAt: (offset: number | undefined) => number | undefined, problems: ProblemList) {
     this.#doc = doc;
@@ -111,7 +113,11 @@ class Converter {
       return { kind: 'scalar', value: null, isPlain: true, source: '', file, line, path };
     }
     if (isAlias(node)) {
-      const target = node.resolve(this.#doc);
+      let target = this.#resolved.get(node);
+      if (target === undefined && !this.#resolved.has(node)) {
+        target = node.resolve(this.#doc);
+        this.#resolved.set(node, target);
+      }
       if (target === undefined) {
         this.#problems.add({ file, keyPath: path, line, message: `unresolved alias *${node.source}` });
         return { kind: 'scalar', value: null, isPlain: true, source: '', file, line, path };
