@@ -82,6 +82,12 @@ import { formatAddress, parseHostPort, type Address, type Transport } from './tr
 
 /** Go serves at most this many push/pulls at once and drops the rest. */
 const MAX_PUSH_PULL_REQUESTS = 128;
+/**
+ * Inbound TCP streams handled at once. A stream is buffered whole before it can be decrypted, so
+ * unauthenticated peers could otherwise pin memory with many large frames; past the cap new
+ * connections are closed at once (counted as stream errors).
+ */
+const MAX_INBOUND_STREAMS = 64;
 /** Largest best-effort user payload (a UDP datagram minus our overhead). */
 const MAX_UDP_USER_PAYLOAD = 65_000;
 /** Application broadcasts kept waiting for room in packets. */
@@ -1003,6 +1009,11 @@ export class Memberlist extends EventEmitter<MemberlistEvents> implements Closea
   /** Listener side (memberlist handleConn). */
   async #onStream(conn: Duplex, from: Address): Promise<void> {
     if (this.#closed) {
+      conn.destroy();
+      return;
+    }
+    if (this.#streams.size >= MAX_INBOUND_STREAMS) {
+      this.#stats.streamErrors++;
       conn.destroy();
       return;
     }
