@@ -120,17 +120,34 @@ function walk(node: SourceNode, shape: Shape, problems: ProblemList): void {
     }
     const child = Object.hasOwn(shape.keys, entry.key) ? shape.keys[entry.key] : undefined;
     if (child === undefined) {
-      const hint = closestKey(entry.key, Object.keys(shape.keys));
+      const shown = redactKey(entry.key);
+      const hint = closestKey(shown.name, Object.keys(shape.keys));
+      const suggestion = shown.redacted
+        ? ` (a space is missing after "${shown.name}:"?)`
+        : hint === undefined
+          ? ''
+          : ` (did you mean ${JSON.stringify(hint)}?)`;
       problems.add({
         file: node.file,
-        keyPath: entry.value.path,
+        keyPath: shown.redacted ? entry.value.path.replace(entry.key, shown.text) : entry.value.path,
         line: entry.keyLine,
-        message: `unknown key ${JSON.stringify(entry.key)}${hint === undefined ? '' : ` (did you mean ${JSON.stringify(hint)}?)`}`,
+        message: `unknown key ${JSON.stringify(shown.text)}${suggestion}`,
       });
       continue;
     }
     walk(entry.value, child, problems);
   }
+}
+
+/**
+ * `encryption_key:"..."` (no space after the colon) is one plain scalar in YAML, so the secret
+ * ends up in the key: never echo what follows a colon or an equals sign.
+ */
+function redactKey(key: string): { text: string; name: string; redacted: boolean } {
+  const cut = key.search(/[:=]/);
+  if (cut < 0) return { text: key, name: key, redacted: false };
+  const name = key.slice(0, cut);
+  return { text: `${name}${key[cut]}(redacted)`, name, redacted: true };
 }
 
 /** The known key nearest to `key` by edit distance, if it is close enough to be a likely typo. */

@@ -129,14 +129,23 @@ export function asDuration(node: SourceNode, problems: ProblemList, options: { m
   return ms;
 }
 
-export function asMap(node: SourceNode, problems: ProblemList, what = 'a map of settings'): SourceMap | undefined {
+export function asMap(node: SourceNode, problems: ProblemList, what = 'a map of settings', options: SecretOption = {}): SourceMap | undefined {
   if (node.kind === 'map') return node;
-  return expected(problems, node, what);
+  // `section:\n  key:"value"` (no space after the colon) makes the section one string holding the
+  // value, which may be a key or a token: show only the key.
+  if (!options.secret && node.kind === 'scalar' && typeof node.value === 'string') {
+    const cut = node.value.search(/[:=]/);
+    if (cut > 0) {
+      report(problems, node, `expected ${what}, got "${node.value.slice(0, cut)}${node.value[cut]}(redacted)" (a space is missing after the colon?)`);
+      return undefined;
+    }
+  }
+  return expected(problems, node, what, options);
 }
 
-export function asList(node: SourceNode, problems: ProblemList, what = 'a list'): SourceNode[] | undefined {
+export function asList(node: SourceNode, problems: ProblemList, what = 'a list', options: SecretOption = {}): SourceNode[] | undefined {
   if (node.kind === 'seq') return node.items;
-  return expected(problems, node, what);
+  return expected(problems, node, what, options);
 }
 
 // Field readers: absent or invalid gives the fallback (invalid also records a problem).

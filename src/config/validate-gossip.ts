@@ -62,7 +62,7 @@ function readKeys(map: SourceMap, problems: ProblemList): Buffer[] {
   if (single !== undefined && ring !== undefined) {
     report(problems, ring, 'set either encryption_key or encryption_keys (a keyring whose first key is the primary), not both');
   }
-  const nodes: SourceNode[] = single !== undefined ? [single] : ring !== undefined ? (asList(ring, problems, 'a list of base64 keys') ?? []) : [];
+  const nodes: SourceNode[] = single !== undefined ? [single] : ring !== undefined ? (asList(ring, problems, 'a list of base64 keys', { secret: true }) ?? []) : [];
   if (nodes.length === 0) {
     report(problems, { file: map.file, line: map.line, path: map.path }, KEY_REQUIRED);
     return [];

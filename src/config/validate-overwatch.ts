@@ -48,7 +48,7 @@ export function checkToken(node: SourceNode, token: string, problems: ProblemLis
 }
 
 export function readAgentTokens(node: SourceNode | undefined, problems: ProblemList): Record<string, string> {
-  const map = node && asMap(node, problems, 'a map of service name to token');
+  const map = node && asMap(node, problems, 'a map of service name to token', { secret: true });
   const tokens = new Map<string, string>();
   for (const entry of map?.entries.values() ?? []) {
     if (entry.value.kind === 'scalar' && entry.value.value === null) {
