@@ -71,6 +71,11 @@ export interface DomainConfig {
   ttlSeconds: number;
   /** Cap on A/AAAA records in one answer. */
   maxAnswers: number;
+  /**
+   * Geolocation composed with another policy (`routing_algorithm: { geolocation: weighted }`):
+   * geolocation picks the region, this picks within it. Absent: round-robin within the region.
+   */
+  withinRegion?: 'round-robin' | 'weighted' | 'failover';
   latencyConfig: LatencyConfig;
 }
 

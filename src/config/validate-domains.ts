@@ -65,7 +65,27 @@ export function readDomains(items: readonly SourceNode[], defaultTtlSeconds: num
     }
 
     let routingAlgorithm: RoutingAlgorithm = 'round-robin';
-    const algorithmNode = field(map, 'routing_algorithm');
+    let withinRegion: DomainConfig['withinRegion'];
+    let algorithmNode = field(map, 'routing_algorithm');
+    // Nested form: `routing_algorithm: { geolocation: weighted }` = geolocation picks the region,
+    // the inner policy picks within it.
+    if (algorithmNode?.kind === 'map') {
+      const entries = [...algorithmNode.entries.values()];
+      const outer = entries.length === 1 ? normaliseRoutingAlgorithm(entries[0]!.key) : undefined;
+      const innerText = entries.length === 1 ? asString(entries[0]!.value, problems) : undefined;
+      const inner = innerText === undefined ? undefined : normaliseRoutingAlgorithm(innerText);
+      if (outer !== 'geolocation' || (inner !== 'round-robin' && inner !== 'weighted' && inner !== 'failover')) {
+        report(
+          problems,
+          algorithmNode,
+          'expected a routing algorithm name, or { geolocation: round-robin | weighted | failover } (geolocation picks the region, the inner policy picks within it)',
+        );
+      } else {
+        routingAlgorithm = 'geolocation';
+        withinRegion = inner;
+      }
+      algorithmNode = undefined;
+    }
     const algorithmText = algorithmNode && asString(algorithmNode, problems);
     if (algorithmText !== undefined) {
       const algorithm = normaliseRoutingAlgorithm(algorithmText);
@@ -98,6 +118,7 @@ export function readDomains(items: readonly SourceNode[], defaultTtlSeconds: num
       regions: regionRefs.map((r) => r.name),
       ttlSeconds: readInt(map, 'ttl', problems, defaultTtlSeconds, { min: 0, max: 2_147_483_647 }),
       maxAnswers: readInt(map, 'max_answers', problems, 8, { min: 1, max: 64 }),
+      ...(withinRegion === undefined ? {} : { withinRegion }),
       latencyConfig: {
         smoothingFactor: readNumber(latency, 'smoothing_factor', problems, 0.3, { min: 0, max: 1, isMinExclusive: true }),
         maxLatencyMs: readInt(latency, 'max_latency_ms', problems, 500, { min: 1 }),

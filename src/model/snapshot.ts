@@ -146,6 +146,8 @@ export interface NameEntry {
   zone: ZoneEntry;
   ttlSeconds: number;
   policy: RoutingAlgorithm;
+  /** Geolocation only: the policy within the client's region (round-robin when absent). */
+  withinRegion?: 'round-robin' | 'weighted' | 'failover';
   maxAnswers: number;
   /**
    * null = no backend of this family exists for the name (NODATA);

@@ -283,7 +283,7 @@ export class Registry {
     const s = this.#settings;
     const names = new Map<string, NameSpec>();
     for (const d of s.domains) {
-      names.set(d.name, { name: d.name, policy: d.routingAlgorithm, ttlSeconds: d.ttlSeconds, maxAnswers: d.maxAnswers });
+      names.set(d.name, { name: d.name, policy: d.routingAlgorithm, ttlSeconds: d.ttlSeconds, maxAnswers: d.maxAnswers, withinRegion: d.withinRegion });
     }
     const views: BackendView[] = [];
     const sorted = [...this.#backends.values()].sort((a, b) => a.order - b.order);
@@ -306,5 +306,5 @@ export class Registry {
 
 function defaultNameSpec(name: string, ttl: number, domain: DomainConfig | undefined): NameSpec {
   const policy: RoutingAlgorithm = domain?.routingAlgorithm ?? 'round-robin';
-  return { name, policy, ttlSeconds: domain?.ttlSeconds ?? ttl, maxAnswers: domain?.maxAnswers ?? DEFAULT_MAX_ANSWERS };
+  return { name, policy, ttlSeconds: domain?.ttlSeconds ?? ttl, maxAnswers: domain?.maxAnswers ?? DEFAULT_MAX_ANSWERS, withinRegion: domain?.withinRegion };
 }

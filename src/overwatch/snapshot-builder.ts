@@ -24,6 +24,8 @@ export interface NameSpec {
   policy: RoutingAlgorithm;
   ttlSeconds: number;
   maxAnswers: number;
+  /** Geolocation composed with another policy within the chosen region. */
+  withinRegion?: 'round-robin' | 'weighted' | 'failover';
 }
 
 export interface BackendView {
@@ -102,6 +104,7 @@ export function buildSnapshot(input: SnapshotInput, previous: Snapshot | null): 
         key,
         ttlSeconds: spec.ttlSeconds,
         policy: spec.policy,
+        withinRegion: spec.withinRegion,
         maxAnswers: spec.maxAnswers,
         a,
         aaaa,

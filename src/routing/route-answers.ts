@@ -127,6 +127,14 @@ function geoAnswers(entry: NameEntry, set: AnswerSet, maxAnswers: number, routin
   }
   if (list === undefined || list.length === 0) return pickAnswers('round-robin', set, maxAnswers, entry.rotation, random01, out);
   const len = list.length;
+  const within = entry.withinRegion;
+  if (within === 'failover') {
+    // The region's list is in configured order: its first healthy backend.
+    out[0] = list[0]!;
+    state.isWindow = false;
+    return 1;
+  }
+  if (within === 'weighted') return weightedInRegion(list, set, maxAnswers, random01, out, state);
   const count = len < maxAnswers ? len : maxAnswers;
   const rotation = entry.rotation;
   const start = rotation.next % len;
@@ -136,6 +144,29 @@ function geoAnswers(entry: NameEntry, set: AnswerSet, maxAnswers: number, routin
     out[i] = list[j < len ? j : j - len]!;
   }
   state.isWindow = len === set.records.length;
+  return count;
+}
+
+/** Weighted first pick among the region's records, then the rest of the region in order. */
+function weightedInRegion(list: Int32Array | number[], set: AnswerSet, maxAnswers: number, random01: number, out: Int32Array, state: RouteState): number {
+  const len = list.length;
+  let total = 0;
+  for (let i = 0; i < len; i++) total += set.weights[list[i]!]!;
+  let target = random01 * total;
+  let start = len - 1;
+  for (let i = 0; i < len; i++) {
+    target -= set.weights[list[i]!]!;
+    if (target < 0) {
+      start = i;
+      break;
+    }
+  }
+  const count = len < maxAnswers ? len : maxAnswers;
+  for (let i = 0; i < count; i++) {
+    const j = start + i;
+    out[i] = list[j < len ? j : j - len]!;
+  }
+  state.isWindow = false;
   return count;
 }
 
