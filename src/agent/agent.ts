@@ -23,6 +23,7 @@ import type { Logger } from '../log/index.ts';
 import { VERSION } from '../version.ts';
 import { loadOrCreateIdentity, type AgentIdentity } from './identity.ts';
 import type { AgentMetrics } from './agent-metrics.ts';
+import { LatencyLearner, type ConnectionSource } from './latency-learning/latency-learner.ts';
 
 export interface AgentOptions {
   log: Logger;
@@ -33,6 +34,8 @@ export interface AgentOptions {
   predictive?: () => Record<string, unknown> | undefined;
   /** Every local check result (the predictive monitor counts failures for its error rate). */
   onCheckResult?: (ok: boolean) => void;
+  /** Where latency learning reads client connections (default: `ss`); injectable for tests. */
+  connectionSource?: ConnectionSource;
 }
 
 const AUTH_EVERY_HEARTBEATS = 6;
@@ -58,6 +61,7 @@ export class Agent implements Closeable {
   #joinBackoffMs = JOIN_BACKOFF_MIN_MS;
   #sendQueued = false;
   #closing?: Promise<void>;
+  #learner?: LatencyLearner;
 
   private constructor(config: Config, identity: AgentIdentity, memberlist: Memberlist, o: AgentOptions) {
     this.#config = config;
@@ -125,6 +129,7 @@ export class Agent implements Closeable {
     o.log.info({ agent_id: identity.agentId, backends: config.backends.length, overwatches: g.overwatchNodes }, 'agent starting');
     void agent.#joinLoop();
     agent.#armHeartbeat();
+    if (config.latencyLearning.enabled) agent.#startLatencyLearning();
     return agent;
   }
 
@@ -262,11 +267,37 @@ export class Agent implements Closeable {
     }
   }
 
+  /** Client RTTs per prefix, reported to every Overwatch as signed latency_report messages (reliably). */
+  #startLatencyLearning(): void {
+    this.#learner = new LatencyLearner({
+      config: this.#config.latencyLearning,
+      backends: this.#config.backends,
+      clock: this.#clock,
+      source: this.#o.connectionSource,
+      onReport: (backend, subnets) => {
+        const bytes = this.#envelope('latency_report', {
+          backend: `${backend.address}:${backend.port}`,
+          subnets: subnets.map((s) => ({
+            subnet: s.subnet,
+            ewma_ns: Math.round(s.ewmaMs * 1e6),
+            sample_count: s.samples,
+            last_seen: new Date(s.lastSeenMs).toISOString(),
+          })),
+        });
+        for (const m of this.overwatches()) {
+          this.memberlist.sendReliable(m, bytes).catch((err: unknown) => this.#o.log.debug({ err: (err as Error).message }, 'latency report not delivered'));
+        }
+      },
+    });
+    this.#learner.start();
+  }
+
   /** Deregisters every backend from every Overwatch (reliably, bounded in time), then leaves. */
   close(): Promise<void> {
     this.#closing ??= (async () => {
       this.#heartbeatTimer?.cancel();
       this.#joinTimer?.cancel();
+      await this.#learner?.close();
       await this.#scheduler.close();
       const targets = this.overwatches();
       const sends: Promise<void>[] = [];

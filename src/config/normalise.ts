@@ -52,7 +52,7 @@ export function buildConfig(root: SourceMap, options: BuildOptions, problems: Pr
   }
   dns.zones = withImpliedZones(dns.zones, [...domainNames]);
 
-  checkLatencyLearning(sectionMap(sections.latency_learning, problems), problems);
+  const latencyLearning = checkLatencyLearning(sectionMap(sections.latency_learning, problems), problems);
 
   return {
     sourcePath: options.sourcePath,
@@ -73,6 +73,7 @@ export function buildConfig(root: SourceMap, options: BuildOptions, problems: Pr
     backends: readBackends(sections.backends.node, sections.backends.at, mode, problems),
     heartbeat: readHeartbeat(sectionMap(sections.heartbeat, problems), problems),
     predictive: readPredictive(sectionMap(sections.predictive, problems), problems),
+    latencyLearning,
     geolocation: readGeolocation(sectionMap(sections.geolocation, problems), regionNames, problems),
   };
 }

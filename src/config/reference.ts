@@ -116,8 +116,8 @@ export const CONFIG_REFERENCE: readonly ReferenceEntry[] = [
       'latency_learning.min_samples',
       'latency_learning.report_interval',
     ],
-    default: 'off',
-    meaning: "the original's agent latency learning keys: accepted and validated; agents do not measure client RTT yet",
+    default: 'off, `10s`, `5s`, `24`, `48`, `0.3`, `100000`, `168h`, `5`, `30s`',
+    meaning: 'agent: read the RTT real clients see (`ss -tin`, TCP_INFO of established connections to each backend port), EWMA per client prefix, sent as signed latency_report for learned_latency; min_connection_age is accepted but not applied',
   },
 ];
 

@@ -199,6 +199,19 @@ export interface PredictiveConfig {
   errorRate: PredictiveSignalConfig & { windowMs: number; endpoint?: string };
 }
 
+/** Agent: measure the RTT real clients see on established connections (learned_latency). */
+export interface LatencyLearningConfig {
+  enabled: boolean;
+  pollIntervalMs: number;
+  ipv4PrefixLength: number;
+  ipv6PrefixLength: number;
+  ewmaAlpha: number;
+  maxSubnets: number;
+  subnetTtlMs: number;
+  minSamples: number;
+  reportIntervalMs: number;
+}
+
 export interface CustomGeoMapping {
   cidr: string;
   region: string;
@@ -233,5 +246,6 @@ export interface Config {
   backends: AgentBackendConfig[];
   heartbeat: HeartbeatConfig;
   predictive: PredictiveConfig;
+  latencyLearning: LatencyLearningConfig;
   geolocation: GeolocationConfig;
 }

@@ -23,7 +23,7 @@ import {
   reportMissing,
   type NumberRangeOption,
 } from './source-reader.ts';
-import type { AgentBackendConfig, HeartbeatConfig, IdentityConfig, Mode, PredictiveConfig, PredictiveSignalConfig } from './types.ts';
+import type { AgentBackendConfig, HeartbeatConfig, IdentityConfig, Mode, PredictiveConfig, PredictiveSignalConfig, LatencyLearningConfig } from './types.ts';
 import { readHealthCheck } from './validate-health-check.ts';
 import { checkToken } from './validate-overwatch.ts';
 import type { SourceMap, SourceNode } from './yaml-source.ts';
@@ -126,12 +126,18 @@ export function readPredictive(map: SourceMap, problems: ProblemList): Predictiv
 }
 
 /** The original agent's latency learning: checked so its configs load and typos show; not applied yet. */
-export function checkLatencyLearning(map: SourceMap, problems: ProblemList): void {
-  readBool(map, 'enabled', problems, false);
-  for (const key of ['poll_interval', 'min_connection_age', 'subnet_ttl', 'report_interval']) readDuration(map, key, problems, 0, { minMs: 0 });
-  readInt(map, 'ipv4_prefix', problems, 24, { min: 0, max: 32 });
-  readInt(map, 'ipv6_prefix', problems, 48, { min: 0, max: 128 });
-  readNumber(map, 'ewma_alpha', problems, 0.3, { min: 0, max: 1, isMinExclusive: true });
-  readInt(map, 'max_subnets', problems, 100_000, { min: 1 });
-  readInt(map, 'min_samples', problems, 5, { min: 1 });
+/** The original's `latency_learning` keys and defaults (min_connection_age is accepted; see agent/latency-learning). */
+export function checkLatencyLearning(map: SourceMap, problems: ProblemList): LatencyLearningConfig {
+  readDuration(map, 'min_connection_age', problems, 5000, { minMs: 0 });
+  return {
+    enabled: readBool(map, 'enabled', problems, false),
+    pollIntervalMs: readDuration(map, 'poll_interval', problems, 10_000, { minMs: 100 }),
+    ipv4PrefixLength: readInt(map, 'ipv4_prefix', problems, 24, { min: 0, max: 32 }),
+    ipv6PrefixLength: readInt(map, 'ipv6_prefix', problems, 48, { min: 0, max: 128 }),
+    ewmaAlpha: readNumber(map, 'ewma_alpha', problems, 0.3, { min: 0, max: 1, isMinExclusive: true }),
+    maxSubnets: readInt(map, 'max_subnets', problems, 100_000, { min: 1 }),
+    subnetTtlMs: readDuration(map, 'subnet_ttl', problems, 168 * 3_600_000, { minMs: 1000 }),
+    minSamples: readInt(map, 'min_samples', problems, 5, { min: 1 }),
+    reportIntervalMs: readDuration(map, 'report_interval', problems, 30_000, { minMs: 100 }),
+  };
 }

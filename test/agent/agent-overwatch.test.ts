@@ -232,3 +232,43 @@ test("an original (unsigned) agent's heartbeat registers only with gossip.allow_
     }
   }
 });
+
+test('learned latency end to end: the agent reports client RTTs per prefix and the Overwatch answers each subnet with its fastest backend', async (t) => {
+  const { Agent } = await import('../../src/agent/index.ts');
+  const ow = await startOverwatch();
+  t.after(() => ow.close());
+  ow.overwatch.control.createDomain({ name: 'myapp.gslb.test', routingPolicy: 'learned_latency' });
+  const [a, b] = backends.list;
+  // what `ss` would show: subnet 10.1.1.0/24 is close to .41, 10.2.2.0/24 to .42
+  const source = async () => [
+    { localPort: a!.port, peerAddress: '10.1.1.5', rttMs: 4 },
+    { localPort: b!.port, peerAddress: '10.1.1.6', rttMs: 60 },
+    { localPort: a!.port, peerAddress: '10.2.2.5', rttMs: 90 },
+    { localPort: b!.port, peerAddress: '10.2.2.6', rttMs: 3 },
+  ];
+  const list = backends.list
+    .map((x) => `  - { service: myapp, address: ${x.address}, port: ${x.port}, weight: 100, health_check: { type: http, path: /health, interval: 1s, timeout: 300ms, failure_threshold: 1, success_threshold: 1 } }`)
+    .join('\n');
+  const config = parseConfigText(
+    `mode: agent
+identity: { service_token: "${TOKEN}", region: us }
+data_dir: ${tempDir()}
+gossip: { encryption_key: "${KEY}", bind_address: "127.0.0.1:0", overwatch_nodes: ["127.0.0.1:${ow.overwatch.gossipPort}"], probe_interval: 200ms, probe_timeout: 100ms, gossip_interval: 50ms }
+heartbeat: { interval: 1s }
+latency_learning: { enabled: true, poll_interval: 100ms, report_interval: 300ms, min_samples: 1 }
+backends:
+${list}
+`,
+    { sourcePath: '' },
+  );
+  const agent = await Agent.start(config, { log: silent, connectionSource: source });
+  t.after(() => agent.close());
+  const first = async (subnet: string) => {
+    const res = decode(await udpExchange(ow.overwatch.dnsPort, encodeQuery('myapp.gslb.test', 'A', { edns: { ecs: { family: 1, sourcePrefix: 24, address: subnet } } })));
+    return (res.answers?.[0] as { data: string } | undefined)?.data;
+  };
+  await eventually(async () => {
+    assert.equal(await first('10.1.1.0'), '127.0.0.41');
+    assert.equal(await first('10.2.2.0'), '127.0.0.42');
+  }, 15_000);
+});
