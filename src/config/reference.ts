@@ -42,7 +42,7 @@ export const CONFIG_REFERENCE: readonly ReferenceEntry[] = [
   {
     keys: ['domains[].routing_algorithm'],
     default: '`round-robin`',
-    meaning: '`round-robin` (`rr`), `weighted`, `failover` (`active-standby`), `geolocation` (`geo`), `latency`, `learned_latency`; or `{ geolocation: weighted }` (also `failover`, `round-robin`): geolocation picks the region, the inner policy picks within it',
+    meaning: '`round-robin` (`rr`), `weighted`, `failover` (`active-standby`), `geolocation` (`geo`), `latency`, `learned_latency`; or `{ geolocation: weighted }` (also `failover`, `latency`, `round-robin`): geolocation picks the region, the inner policy picks within it',
   },
   { keys: ['domains[].regions[]'], default: 'required', meaning: 'regions whose servers serve it, in failover priority order' },
   { keys: ['domains[].ttl', 'domains[].max_answers'], default: '`dns.default_ttl`, `8`', meaning: 'answer TTL; A/AAAA records per answer' },

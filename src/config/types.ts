@@ -75,7 +75,7 @@ export interface DomainConfig {
    * Geolocation composed with another policy (`routing_algorithm: { geolocation: weighted }`):
    * geolocation picks the region, this picks within it. Absent: round-robin within the region.
    */
-  withinRegion?: 'round-robin' | 'weighted' | 'failover';
+  withinRegion?: 'round-robin' | 'weighted' | 'failover' | 'latency';
   latencyConfig: LatencyConfig;
 }
 

@@ -74,11 +74,11 @@ export function readDomains(items: readonly SourceNode[], defaultTtlSeconds: num
       const outer = entries.length === 1 ? normaliseRoutingAlgorithm(entries[0]!.key) : undefined;
       const innerText = entries.length === 1 ? asString(entries[0]!.value, problems) : undefined;
       const inner = innerText === undefined ? undefined : normaliseRoutingAlgorithm(innerText);
-      if (outer !== 'geolocation' || (inner !== 'round-robin' && inner !== 'weighted' && inner !== 'failover')) {
+      if (outer !== 'geolocation' || (inner !== 'round-robin' && inner !== 'weighted' && inner !== 'failover' && inner !== 'latency')) {
         report(
           problems,
           algorithmNode,
-          'expected a routing algorithm name, or { geolocation: round-robin | weighted | failover } (geolocation picks the region, the inner policy picks within it)',
+          'expected a routing algorithm name, or { geolocation: round-robin | weighted | failover | latency } (geolocation picks the region, the inner policy picks within it)',
         );
       } else {
         routingAlgorithm = 'geolocation';

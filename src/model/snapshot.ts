@@ -90,6 +90,8 @@ export interface AnswerRouting {
   byRegion?: Int32Array[];
   /** latency: eligible records, lowest smoothed RTT first; empty = no measurements yet (round-robin). */
   latencyOrder?: Int32Array;
+  /** { geolocation: latency }: per region id, the region's records with measurements, lowest RTT first. */
+  byRegionLatency?: Int32Array[];
   /** learned_latency: the domain's latency_config thresholds. */
   minSamples: number;
   maxLatencyMs: number;
@@ -147,7 +149,7 @@ export interface NameEntry {
   ttlSeconds: number;
   policy: RoutingAlgorithm;
   /** Geolocation only: the policy within the client's region (round-robin when absent). */
-  withinRegion?: 'round-robin' | 'weighted' | 'failover';
+  withinRegion?: 'round-robin' | 'weighted' | 'failover' | 'latency';
   maxAnswers: number;
   /**
    * null = no backend of this family exists for the name (NODATA);

@@ -25,7 +25,7 @@ export interface NameSpec {
   ttlSeconds: number;
   maxAnswers: number;
   /** Geolocation composed with another policy within the chosen region. */
-  withinRegion?: 'round-robin' | 'weighted' | 'failover';
+  withinRegion?: 'round-robin' | 'weighted' | 'failover' | 'latency';
 }
 
 export interface BackendView {

@@ -41,6 +41,14 @@ function planFor(entry: NameEntry, set: AnswerSet, inputs: RoutingInputs): Answe
   const plan: AnswerRouting = { minSamples: cfg.minSamples, maxLatencyMs: cfg.maxLatencyMs };
   if (entry.policy === 'geolocation' && inputs.geo !== null) plan.byRegion = regionLists(set, inputs.geo);
   if (entry.policy === 'latency') plan.latencyOrder = latencyOrder(set.backendIds, inputs.measured, cfg.minSamples, cfg.maxLatencyMs);
+  if (entry.policy === 'geolocation' && entry.withinRegion === 'latency' && plan.byRegion) {
+    const order = latencyOrder(set.backendIds, inputs.measured, cfg.minSamples, cfg.maxLatencyMs);
+    plan.latencyOrder = order;
+    plan.byRegionLatency = plan.byRegion.map((list) => {
+      const members = new Set(list);
+      return Int32Array.from([...order].filter((i) => members.has(i)));
+    });
+  }
   return plan;
 }
 
@@ -66,7 +74,7 @@ function regionLists(set: AnswerSet, geo: ClientLocator): Int32Array[] {
  */
 export function latencyRankingChanged(snapshot: Snapshot, inputs: RoutingInputs): boolean {
   for (const entry of snapshot.names.values()) {
-    if (entry.policy !== 'latency') continue;
+    if (entry.policy !== 'latency' && !(entry.policy === 'geolocation' && entry.withinRegion === 'latency')) continue;
     const cfg = inputs.latencyConfigOf(entry.name);
     for (const set of [entry.a, entry.aaaa]) {
       if (!set) continue;

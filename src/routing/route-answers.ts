@@ -120,9 +120,11 @@ function geoAnswers(entry: NameEntry, set: AnswerSet, maxAnswers: number, routin
   }
   const region = geo.locate(state.client, scopeBox);
   state.scopePrefix = scopeBox.prefixLength;
+  let regionId = region;
   let list = region >= 0 ? byRegion[region] : undefined;
   if (list === undefined || list.length === 0) {
     const d = geo.defaultRegionId;
+    regionId = d;
     list = d >= 0 ? byRegion[d] : undefined;
   }
   if (list === undefined || list.length === 0) return pickAnswers('round-robin', set, maxAnswers, entry.rotation, random01, out);
@@ -135,6 +137,11 @@ function geoAnswers(entry: NameEntry, set: AnswerSet, maxAnswers: number, routin
     return 1;
   }
   if (within === 'weighted') return weightedInRegion(list, set, maxAnswers, random01, out, state);
+  if (within === 'latency') {
+    // Lowest measured RTT first within the region; no measurements yet: round-robin within it.
+    const ranked = regionId >= 0 ? set.routing?.byRegionLatency?.[regionId] : undefined;
+    if (ranked !== undefined && ranked.length > 0) return copyList(ranked, maxAnswers, out, state);
+  }
   const count = len < maxAnswers ? len : maxAnswers;
   const rotation = entry.rotation;
   const start = rotation.next % len;

@@ -1,4 +1,6 @@
 import { test, before, after } from 'node:test';
+import http from 'node:http';
+import { once } from 'node:events';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -74,4 +76,44 @@ test('a nested routing_algorithm other than { geolocation: round-robin|weighted|
     () => parseConfigText('regions: [{ name: r, servers: [{ address: 10.0.0.1, service: a.example.com }] }]\ndomains:\n  - name: a.example.com\n    routing_algorithm: { latency: weighted }\n    regions: [r]\n', { sourcePath: 'c.yaml' }),
     /c\.yaml:4: domains\[0\]\.routing_algorithm: expected a routing algorithm name, or \{ geolocation:/,
   );
+});
+
+test('{ geolocation: latency }: within the region the backend with the lowest measured check RTT comes first', async (t) => {
+  const servers: http.Server[] = [];
+  t.after(() => servers.forEach((s) => s.close()));
+  const listen = async (address: string, delayMs: number) => {
+    const s = http.createServer((_req, res) => setTimeout(() => res.end('ok'), delayMs));
+    s.listen(0, address);
+    await once(s, 'listening');
+    servers.push(s);
+    return (s.address() as { port: number }).port;
+  };
+  const slow = await listen('127.0.0.74', 80);
+  const fast = await listen('127.0.0.75', 0);
+  const text = `dns: { listen_address: "127.0.0.1:0", zones: [gslb.test] }
+data_dir: ${path.join(dir, 'latency')}
+dnssec: { enabled: false, security_acknowledgment: "I understand that disabling DNSSEC allows DNS spoofing attacks" }
+geolocation:
+  default_region: eu
+  custom_mappings: [{ cidr: 127.0.0.0/8, region: us }]
+regions:
+  - name: us
+    servers: [{ address: 127.0.0.74, port: ${slow}, service: app.gslb.test }, { address: 127.0.0.75, port: ${fast}, service: app.gslb.test }]
+    health_check: { type: http, path: /, interval: 1s, timeout: 500ms, failure_threshold: 1, success_threshold: 1 }
+  - name: eu
+    servers: [{ address: ${backends.list[2]!.address}, port: ${backends.list[2]!.port}, service: app.gslb.test }]
+    health_check: { type: tcp, interval: 1s, timeout: 300ms }
+domains:
+  - name: app.gslb.test
+    routing_algorithm: { geolocation: latency }
+    regions: [us, eu]
+    latency_config: { min_samples: 1 }
+`;
+  const ow = await startOverwatchProcess(parseConfigText(text, { sourcePath: '' }), silent);
+  t.after(() => ow.close());
+  await eventually(async () => {
+    const list = await answers(ow);
+    assert.equal(list[0], '127.0.0.75');
+    assert.ok(!list.includes(backends.list[2]!.address), 'eu is not in a us answer');
+  }, 10_000);
 });
