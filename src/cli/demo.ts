@@ -5,12 +5,16 @@
  * `POST /toggle` on a backend flips its /health between 200 and 503, to watch failover happen.
  */
 import http from 'node:http';
+import { fileURLToPath } from 'node:url';
 import { once } from 'node:events';
 import type { Closeable } from '../lifecycle/index.ts';
 
 export const DEMO_DNS_PORT = 5353;
 export const DEMO_BACKEND_PORT = 18080;
 export const DEMO_BACKENDS = ['127.0.0.1', '127.0.0.2', '127.0.0.3'];
+
+/** The country database the demo routes by (from the @ip-location-db npm package; CC BY 4.0 data, attribute nro.net). */
+export const DEMO_GEO_DATABASE = fileURLToPath(import.meta.resolve('@ip-location-db/geo-whois-asn-country-mmdb/geo-whois-asn-country.mmdb'));
 
 export function demoConfigText(dnsPort = DEMO_DNS_PORT, backendPort = DEMO_BACKEND_PORT, dataDir = '.data/demo'): string {
   const servers = (service: string) =>
@@ -32,6 +36,7 @@ regions:
     servers:
 ${servers('app.demo.gslb.local')}
 ${servers('primary.demo.gslb.local')}
+${servers('geo.demo.gslb.local')}
     health_check:
       type: http
       path: /health
@@ -48,6 +53,14 @@ domains:
     routing_algorithm: failover
     regions: [local]
     ttl: 5
+  - name: geo.demo.gslb.local
+    routing_algorithm: geolocation
+    regions: [local]
+    ttl: 5
+geolocation:
+  database_path: ${DEMO_GEO_DATABASE}
+  default_region: local
+  ecs_enabled: true
 `;
 }
 
