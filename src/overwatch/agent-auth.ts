@@ -24,6 +24,9 @@ export type AuthFailure =
   | 'replayed'
   | 'stale';
 
+/** Past this many bad signatures for one agent in a second, the rest of that second is refused unverified. */
+const SIGNATURE_FAILURES_PER_SECOND = 20;
+
 export type AuthResult = { ok: true; agent: AgentRecord; services: ReadonlySet<string> } | { ok: false; reason: AuthFailure };
 
 /** agent_id = `<region>-<first 12 hex of the key id>` (or the 12 hex alone without a region). */
@@ -79,10 +82,35 @@ export class AgentAuthenticator {
     if (agent.revoked) return { ok: false, reason: 'revoked' };
     const key = this.#keyOf(agent);
     if (!key) return { ok: false, reason: 'bad_certificate' };
-    const status = verifyEnvelope(signed, { publicKey: key, lastSeq: this.#lastSeq.get(agent.agentId) ?? -1, nowMs, timestampMs, maxSkewMs: this.#o.maxSkewMs });
+    // Cheap refusals first, so a flood of forged messages costs no ECDSA verification: a replayed or
+    // stale message, or one for an agent whose signatures have just failed too often.
+    const lastSeq = this.#lastSeq.get(agent.agentId) ?? -1;
+    if (env.auth.seq <= lastSeq) return { ok: false, reason: 'replayed' };
+    if (Math.abs(nowMs - timestampMs) > this.#o.maxSkewMs) return { ok: false, reason: 'stale' };
+    if (this.#overFailureBudget(agent.agentId, nowMs)) return { ok: false, reason: 'bad_signature' };
+    const status = verifyEnvelope(signed, { publicKey: key, lastSeq, nowMs, timestampMs, maxSkewMs: this.#o.maxSkewMs });
+    if (status === AuthStatus.BadSignature || status === AuthStatus.KeyMismatch) this.#recordFailure(agent.agentId, nowMs);
     if (status !== AuthStatus.Ok) return { ok: false, reason: status as AuthFailure };
     this.#lastSeq.set(agent.agentId, env.auth.seq);
     return { ok: true, agent, services: new Set(agent.service.split(',').filter(Boolean)) };
+  }
+
+  /** Signature failures per agent in the current second; past the budget, no more verifications that second. */
+  readonly #failures = new Map<string, { second: number; count: number }>();
+
+  #overFailureBudget(agentId: string, nowMs: number): boolean {
+    const f = this.#failures.get(agentId);
+    return f !== undefined && f.second === Math.floor(nowMs / 1000) && f.count >= SIGNATURE_FAILURES_PER_SECOND;
+  }
+
+  #recordFailure(agentId: string, nowMs: number): void {
+    const second = Math.floor(nowMs / 1000);
+    const f = this.#failures.get(agentId);
+    if (f && f.second === second) f.count++;
+    else {
+      if (this.#failures.size > 10_000) this.#failures.clear();
+      this.#failures.set(agentId, { second, count: 1 });
+    }
   }
 
   #keyOf(agent: AgentRecord): KeyObject | undefined {

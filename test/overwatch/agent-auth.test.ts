@@ -91,3 +91,22 @@ test('a revoked agent is refused until its pin is deleted', async (t) => {
   store.agents.delete(id.agentId);
   assert.ok(check(auth, authMsg(id, TOKEN_A)).ok);
 });
+
+test('a flood of forged signatures for one agent stops costing verifications after the per-second budget; the real agent works again the next second', async (t) => {
+  const { auth, id, dir } = await setup(t);
+  assert.ok(check(auth, authMsg(id, TOKEN_A)).ok);
+  const forger = await loadOrCreateIdentity(path.join(dir, 'kf'), path.join(dir, 'cf'), 'us', NOW);
+  // forged: right agent id and key id, signed by another key
+  const forged = () => {
+    const env = { type: 'heartbeat', agent_id: id.agentId, region: 'us', timestamp: new Date(NOW).toISOString(), payload: hb } as Envelope;
+    const signedByForger = signEnvelope(env, forger.privateKey, 'a', ++seq);
+    return encodeEnvelope({ ...signedByForger, auth: { ...signedByForger.auth!, key_id: id.keyId } } as Envelope);
+  };
+  const started = performance.now();
+  for (let i = 0; i < 2000; i++) assert.equal(check(auth, forged()).ok, false);
+  const perMessageMs = (performance.now() - started) / 2000;
+  assert.ok(perMessageMs < 0.5, `forged messages cost ${perMessageMs.toFixed(3)} ms each after the budget`);
+  // within the same second even a genuine message is refused; the next second it passes
+  assert.equal(check(auth, message(id, 'heartbeat', hb)).ok, false);
+  assert.ok(check(auth, message(id, 'heartbeat', hb, { at: NOW + 1000 }), NOW + 1000).ok);
+});
