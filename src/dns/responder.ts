@@ -139,13 +139,27 @@ export class Responder {
     }
     if (isApex) return this.#apex(msg, q, writer, limit, edns, zone, dz);
     if (snapshot.emptyNonTerminals.has(key)) {
+      if (dz && transport === 'udp' && !dz.denial.mayDeny(key, true)) return this.#overBudget(msg, q, writer, limit, edns);
       return this.#negative(msg, q, writer, RCode.NOERROR, limit, edns, zone, apexOffset, dz ? dz.denial.denial(key, true) : undefined);
     }
     if (dz === null) return this.#negative(msg, q, writer, RCode.NXDOMAIN, limit, edns, zone, apexOffset, undefined);
     // RFC 9824 §3.1: compact denial answers NOERROR, unless the client said it understands NXDOMAIN with it (CO).
     const rcode = q.compactOk ? RCode.NXDOMAIN : RCode.NOERROR;
+    if (transport === 'udp' && !dz.denial.mayDeny(key, false)) return this.#overBudget(msg, q, writer, limit, edns);
     if (q.compactOk) edns!.compactOk = true;
     return this.#negative(msg, q, writer, rcode, limit, edns, zone, apexOffset, dz.denial.denial(key, false));
+  }
+
+  /**
+   * The online signing budget of this second is spent (a random-name flood, usually spoofed): answer
+   * TC with no records, so a real resolver retries over TCP, where the proof is signed.
+   */
+  #overBudget(msg: Buffer, q: ParsedQuery, writer: ResponseWriter, limit: number, edns: EdnsReply | null): number {
+    this.outcome.rcode = RCode.NOERROR;
+    this.outcome.truncated = true;
+    writer.begin(msg, q, RCode.NOERROR, true, limit, edns);
+    writer.truncate();
+    return writer.finish();
   }
 
   #bare(msg: Buffer, q: ParsedQuery, writer: ResponseWriter, rcode: number, limit: number, edns: EdnsReply | null): number {

@@ -37,6 +37,12 @@ export interface SignedRecord {
 export interface ZoneDenial {
   /** NSEC + RRSIG owned by `qnameKey`: nonexistent name (compact denial) or empty non-terminal. */
   denial(qnameKey: string, isEmptyNonTerminal: boolean): SignedRecord;
+  /**
+   * Whether the proof for `qnameKey` is cached or a fresh online signature fits this second's
+   * budget (taking it). Over UDP a query past the budget is answered TC instead, so a spoofed
+   * random-name flood cannot spend the CPU on signatures; TCP (not spoofable) always signs.
+   */
+  mayDeny(qnameKey: string, isEmptyNonTerminal: boolean): boolean;
   /** RRSIG tail for `count` records of `records` chosen by index in `picks`, owned by `ownerKey`. */
   rrsigForPicks(ownerKey: string, records: readonly Buffer[], picks: Int32Array, count: number): Buffer;
 }

@@ -96,3 +96,18 @@ test('the DNSKEY RRset is the signing key plus the other keys, in canonical orde
   // everything else is signed by the signing key only
   assert.equal(zs.rrsig(www, 1, 30, [a(10)]).readUInt16BE(10 + 16), key.keyTag);
 });
+
+test('online proofs have a per-second signing budget; cached proofs are always free; the budget refills each second', () => {
+  const clock = new ManualClock(T0);
+  const zs = signer(clock);
+  const names = Array.from({ length: ZoneSigner.ONLINE_SIGNATURES_PER_SECOND + 5 }, (_, i) => wireKey(`r${i}.gslb.example.com`));
+  let allowed = 0;
+  for (const n of names) if (zs.mayDeny(n, false)) allowed++;
+  assert.equal(allowed, ZoneSigner.ONLINE_SIGNATURES_PER_SECOND);
+  assert.equal(zs.stats.overBudget, 5);
+  // a proof made (over TCP) is cached: free even with the budget spent
+  zs.denial(names[names.length - 1]!, false);
+  assert.equal(zs.mayDeny(names[names.length - 1]!, false), true);
+  clock.advance(1000);
+  assert.equal(zs.mayDeny(wireKey('fresh.gslb.example.com'), false), true);
+});
