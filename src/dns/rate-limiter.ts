@@ -10,6 +10,7 @@
  */
 import { BlockList, isIPv6 } from 'node:net';
 import type { RateLimitConfig } from '../config/types.ts';
+import { formatIp, maskInPlace, parseIpInto } from '../geo/index.ts';
 
 export const RateVerdict = { Send: 0, Drop: 1, Slip: 2 } as const;
 export type RateVerdict = (typeof RateVerdict)[keyof typeof RateVerdict];
@@ -52,21 +53,13 @@ export function ipv4ToNumber(address: string): number {
   return value * 256 + octet;
 }
 
+const v6Bytes = new Uint8Array(16);
+
+/** Key of an IPv6 client's prefix (IPv6 clients are the rarer case, so a string key is fine). */
 function ipv6PrefixKey(address: string, prefixLength: number): string {
-  // Expand to 8 groups, keep the prefix bits; IPv6 clients are the rarer case, so a string key is fine.
-  const [head = '', tail] = address.split('::');
-  const h = head ? head.split(':') : [];
-  const t = tail ? tail.split(':') : [];
-  const groups = [...h, ...new Array<string>(Math.max(0, 8 - h.length - t.length)).fill('0'), ...t].map((g) => parseInt(g, 16) || 0);
-  let key = 'v6';
-  let bits = prefixLength;
-  for (const g of groups) {
-    if (bits <= 0) break;
-    const keep = bits >= 16 ? g : g & (0xffff << (16 - bits));
-    key += `:${keep.toString(16)}`;
-    bits -= 16;
-  }
-  return key;
+  if (parseIpInto(address, v6Bytes) !== 6) return `raw:${address}`;
+  maskInPlace(v6Bytes, 16, prefixLength);
+  return formatIp(6, v6Bytes);
 }
 
 export class ResponseRateLimiter {

@@ -3,7 +3,7 @@
  * connections, bounded (least recently seen evicted past max_subnets) and aged out after
  * subnet_ttl. Pure: time comes in as nowMs.
  */
-import { isIPv4 } from 'node:net';
+import { formatIp, maskInPlace, parseClientIpInto } from '../../geo/index.ts';
 
 export interface SubnetLatency {
   subnet: string;
@@ -12,26 +12,14 @@ export interface SubnetLatency {
   lastSeenMs: number;
 }
 
-/** `a.b.c.d` -> `a.b.c.0/24` (or the configured length); IPv6 -> its /48. undefined for garbage. */
+/** `a.b.c.d` -> `a.b.c.0/24` (or the configured length); IPv6 -> its /48 (RFC 5952 text). undefined for garbage. */
 export function clientPrefix(address: string, v4Len: number, v6Len: number): string | undefined {
-  if (isIPv4(address)) {
-    const n = address.split('.').reduce((acc, o) => acc * 256 + Number(o), 0);
-    const mask = v4Len === 0 ? 0 : (0xffffffff << (32 - v4Len)) >>> 0;
-    const net = (n & mask) >>> 0;
-    return `${net >>> 24}.${(net >>> 16) & 255}.${(net >>> 8) & 255}.${net & 255}/${v4Len}`;
-  }
-  if (!address.includes(':')) return undefined;
-  const [head = '', tail] = address.split('::');
-  const h = head ? head.split(':') : [];
-  const t = tail ? tail.split(':') : [];
-  const groups = [...h, ...new Array<string>(Math.max(0, 8 - h.length - t.length)).fill('0'), ...t].map((g) => parseInt(g, 16) || 0);
-  let bits = v6Len;
-  const kept = groups.map((g) => {
-    const keep = bits >= 16 ? g : bits <= 0 ? 0 : g & (0xffff << (16 - bits));
-    bits -= 16;
-    return keep.toString(16);
-  });
-  return `${kept.join(':')}/${v6Len}`;
+  const bytes = new Uint8Array(16);
+  const family = parseClientIpInto(address, bytes);
+  if (family === 0) return undefined;
+  const len = family === 4 ? v4Len : v6Len;
+  maskInPlace(bytes, family === 4 ? 4 : 16, len);
+  return `${formatIp(family, bytes)}/${len}`;
 }
 
 export class SubnetLatencyTable {

@@ -29,7 +29,8 @@ test('parses ss -tin: local port, peer address (v4, mapped v4, v6) and the smoot
 test('client prefixes: /24 and /48 by default', () => {
   assert.equal(clientPrefix('192.0.2.77', 24, 48), '192.0.2.0/24');
   assert.equal(clientPrefix('10.1.2.3', 16, 48), '10.1.0.0/16');
-  assert.equal(clientPrefix('2001:db8:aa:bb::5', 24, 48), '2001:db8:aa:0:0:0:0:0/48');
+  assert.equal(clientPrefix('2001:db8:aa:bb::5', 24, 48), '2001:db8:aa::/48');
+  assert.equal(clientPrefix('::ffff:192.0.2.77', 24, 48), '192.0.2.0/24');
   assert.equal(clientPrefix('nope', 24, 48), undefined);
 });
 
