@@ -1,40 +1,25 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import { once } from 'node:events';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import path from 'node:path';
 import { OpengslbProcess, TempConfigDir, BIN } from '../support/opengslb-process.ts';
+import { startBackends, eventually, type TestBackend } from '../support/backend-servers.ts';
 import { dig, encodeQuery, udpExchange, decode } from '../support/dns-client.ts';
 
 const execFileAsync = promisify(execFile);
 const ACK = 'I understand that disabling DNSSEC allows DNS spoofing attacks';
 
-interface Backend {
-  address: string;
-  port: number;
-  healthy: boolean;
-  server: http.Server;
-}
-
-const backends: Backend[] = [];
+let started: { list: TestBackend[]; close(): Promise<void> };
+let backends: TestBackend[] = [];
 const tmp = new TempConfigDir();
 
 before(async () => {
-  for (const address of ['127.0.0.11', '127.0.0.12', '127.0.0.13']) {
-    const b = { address, port: 0, healthy: true } as Backend;
-    b.server = http.createServer((req, res) => {
-      res.writeHead(req.url === '/health' && b.healthy ? 200 : 503).end();
-    });
-    b.server.listen(0, address);
-    await once(b.server, 'listening');
-    b.port = (b.server.address() as { port: number }).port;
-    backends.push(b);
-  }
+  started = await startBackends(['127.0.0.11', '127.0.0.12', '127.0.0.13']);
+  backends = started.list;
 });
 after(async () => {
-  await Promise.all(backends.map((b) => new Promise((r) => b.server.close(r))));
+  await started.close();
   tmp.cleanup();
 });
 
@@ -67,20 +52,6 @@ ${extraDomains}`;
 async function aRecords(port: number, name: string): Promise<string[]> {
   const res = decode(await udpExchange(port, encodeQuery(name, 'A')));
   return (res.answers ?? []).map((a) => (a as { data: string }).data).sort();
-}
-
-/** Polls until `check` passes or the deadline expires (health checks run every 1s here). */
-async function eventually(check: () => Promise<void>, timeoutMs = 8000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      await check();
-      return;
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
 }
 
 test('serves health-checked static backends; a failing backend leaves the answer and comes back', async (t) => {
