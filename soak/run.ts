@@ -1,13 +1,18 @@
 /**
- * `npm run soak [-- --agents 1000 --seconds 600 --qps 0 --heartbeat-ms 10000]`: one Overwatch
- * (bin/opengslb, its own process, logs to a file), N simulated agents in this process
+ * `npm run soak [-- --agents 1000 --backends-per-agent 10 --seconds 600 --qps 0 --heartbeat-ms 10000]`:
+ * one Overwatch (bin/opengslb, its own process, logs to a file), N simulated agents in this process
  * (soak/sim-agent.ts: real identities, real encrypted memberlist packets, token + signed
- * heartbeats), and DNS load at a fixed rate from a third process (soak/dns-load.ts). `--qps 0`
+ * heartbeats), each on its own loopback address (127.1.x.y) reporting `--backends-per-agent` (10)
+ * backends, one per service (agent i: services i*10 .. i*10+9 modulo `--services`, 1,000): 1,000
+ * agents register 10,000 backends, 10 per name on 10 agents' addresses, the shape bench:control
+ * measures. DNS load at a fixed rate comes from a third process (soak/dns-load.ts). `--qps 0`
  * (default) measures the maximum with dnsperf once the agents are registered and runs at half of it
  * (1000 q/s when dnsperf is missing). Every 10 s it prints the Overwatch's RSS and heap, DNS
  * p50/p99 and losses, heartbeats sent and received, stale agents and members; at the end the
  * memory curve (slope over the second half), missed heartbeats and false stale events, and a JSON
- * report in the OS temp dir. Everything is on 127.0.0.1 and bounded by --seconds.
+ * report (`--report FILE`, default in the OS temp dir; `--csv FILE`: the curve). Node flags for the
+ * Overwatch only: SOAK_OW_NODE_OPTIONS (what NODE_OPTIONS accepts) or SOAK_OW_NODE_ARGS (any, e.g.
+ * V8 heap flags). Everything is on loopback addresses and bounded by --seconds.
  */
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -30,8 +35,12 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '600' },
     qps: { type: 'string', default: '0' },
     'heartbeat-ms': { type: 'string', default: '10000' },
-    services: { type: 'string', default: '10' },
+    services: { type: 'string', default: '1000' },
     'window-ms': { type: 'string', default: '10000' },
+    'backends-per-agent': { type: 'string', default: '10' },
+    /** Where to write the JSON report (default: the OS temp dir) and the memory curve as CSV. */
+    report: { type: 'string' },
+    csv: { type: 'string' },
     keep: { type: 'boolean', default: false },
   },
 });
@@ -40,7 +49,8 @@ const SECONDS = Number(values.seconds);
 const HEARTBEAT_MS = Number(values['heartbeat-ms']);
 const SERVICES = Number(values.services);
 const WINDOW_MS = Number(values['window-ms']);
-for (const [k, v, lo, hi] of [['agents', N, 1, 5000], ['seconds', SECONDS, 10, 86_400], ['heartbeat-ms', HEARTBEAT_MS, 1000, 60_000], ['services', SERVICES, 1, 1000], ['window-ms', WINDOW_MS, 1000, 600_000]] as const) {
+const PER_AGENT = Number(values['backends-per-agent']);
+for (const [k, v, lo, hi] of [['agents', N, 1, 5000], ['seconds', SECONDS, 10, 86_400], ['heartbeat-ms', HEARTBEAT_MS, 1000, 60_000], ['services', SERVICES, 1, 1000], ['window-ms', WINDOW_MS, 1000, 600_000], ['backends-per-agent', PER_AGENT, 1, SERVICES]] as const) {
   if (!Number.isInteger(v) || v < lo || v > hi) {
     console.error(`--${k}: expected an integer in [${lo}, ${hi}], got ${JSON.stringify(values[k as keyof typeof values])}`);
     process.exit(2);
@@ -70,7 +80,10 @@ process.on('SIGINT', () => void cleanup().then(() => process.exit(130)));
 async function until<T>(what: string, fn: () => T | undefined | Promise<T | undefined>, timeoutMs: number): Promise<T> {
   const start = Date.now();
   for (;;) {
-    const v = await fn();
+    // a slow answer (the Overwatch busy, or paused writing a heap snapshot) is not a failure yet
+    const v = await Promise.resolve()
+      .then(fn)
+      .catch(() => undefined);
     if (v !== undefined) return v;
     if (Date.now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
@@ -88,7 +101,7 @@ function cpuSeconds(pid: number): number {
 }
 
 async function metrics(port: number): Promise<Map<string, number>> {
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(5000) })).text();
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(30_000) })).text();
   const out = new Map<string, number>();
   for (const line of text.split('\n')) {
     if (line.startsWith('#') || line === '') continue;
@@ -103,15 +116,17 @@ async function main(): Promise<void> {
   const token = randomBytes(24).toString('base64');
   const services = Array.from({ length: SERVICES }, (_, i) => `svc${i}.${ZONE}`);
 
-  // Backends the Overwatch validates (tcp checks): one listening socket per agent, accept and close.
-  log(`starting ${N} backends, the Overwatch and ${N} simulated agents (heartbeat ${HEARTBEAT_MS} ms, stale threshold ${STALE_MS} ms)`);
-  const backendPorts: number[] = [];
+  // Backends the Overwatch validates (tcp checks): one listening socket per agent host (its own
+  // loopback address), accept and close; the agent's backends are its services on that socket.
+  log(`starting ${N} backend hosts, the Overwatch and ${N} simulated agents x ${PER_AGENT} backends (heartbeat ${HEARTBEAT_MS} ms, stale threshold ${STALE_MS} ms)`);
+  const hosts: { address: string; port: number }[] = [];
   for (let i = 0; i < N; i++) {
+    const address = `127.1.${Math.floor(i / 250)}.${(i % 250) + 1}`;
     const s = net.createServer((c) => c.destroy());
-    s.listen(0, '127.0.0.1');
+    s.listen(0, address);
     await once(s, 'listening');
     servers.push(s);
-    backendPorts.push((s.address() as net.AddressInfo).port);
+    hosts.push({ address, port: (s.address() as net.AddressInfo).port });
   }
 
   // The metrics listener does not log its port: give it a free one.
@@ -141,7 +156,12 @@ logging: { level: info }
   const fd = openSync(logFile, 'w');
   // SOAK_OW_NODE_OPTIONS: node flags for the Overwatch only (e.g. --cpu-prof --cpu-prof-dir=DIR).
   const owEnv = process.env.SOAK_OW_NODE_OPTIONS ? { ...process.env, NODE_OPTIONS: process.env.SOAK_OW_NODE_OPTIONS } : process.env;
-  const ow = spawn(BIN, ['--config', configFile], { stdio: ['ignore', fd, fd], env: owEnv });
+  // SOAK_OW_NODE_ARGS: V8 flags NODE_OPTIONS refuses (e.g. --heap-growing-percent=20): the Overwatch is then
+  // started as the launcher does (this Node, the TypeScript entry), with those flags first.
+  const nodeArgs = process.env.SOAK_OW_NODE_ARGS?.split(' ').filter(Boolean);
+  const ow = nodeArgs
+    ? spawn(process.execPath, [...nodeArgs, '--disable-warning=ExperimentalWarning', path.join(ROOT, 'src', 'cli', 'opengslb.ts'), '--config', configFile], { stdio: ['ignore', fd, fd], env: owEnv })
+    : spawn(BIN, ['--config', configFile], { stdio: ['ignore', fd, fd], env: owEnv });
   closeSync(fd);
   children.push(ow);
   const logLines = () => readFileSync(logFile, 'utf8').split('\n').filter(Boolean);
@@ -167,8 +187,8 @@ logging: { level: info }
         identity: { agentId: id.agentId, keyId: id.keyId, privateKey: id.privateKey, certificatePem: id.certificatePem },
         region: 'us',
         token,
-        service: services[i % SERVICES]!,
-        backend: { address: '127.0.0.1', port: backendPorts[i]! },
+        service: services[(i * PER_AGENT) % SERVICES]!,
+        backends: Array.from({ length: PER_AGENT }, (_, j) => ({ service: services[(i * PER_AGENT + j) % SERVICES]!, ...hosts[i]! })),
         overwatch: { host: '127.0.0.1', port: gossipPort },
         key: gossipKey,
         bindHost: '127.0.0.1',
@@ -209,10 +229,14 @@ logging: { level: info }
     }, Math.random() * HEARTBEAT_MS);
     timers.push(t);
   }
+  let registered = { agents: 0, backends: 0 };
   await until(`${N} agents registered`, async () => {
     const m = await metrics(metricsPort);
-    return (m.get('opengslb_overwatch_agents_registered') ?? 0) >= N && (m.get('opengslb_overwatch_backends_total') ?? 0) >= N ? true : undefined;
-  }, 120_000);
+    registered = { agents: m.get('opengslb_overwatch_agents_registered') ?? 0, backends: m.get('opengslb_overwatch_backends_total') ?? 0 };
+    return registered.agents >= N && registered.backends >= N * PER_AGENT ? true : undefined;
+  }, 300_000).catch((err: Error) => {
+    throw new Error(`${err.message} (last seen: ${registered.agents} agents, ${registered.backends} backends; Overwatch RSS ${rssMB(ow.pid!).toFixed(0)} MB)`);
+  });
   const members = (await metrics(metricsPort)).get('opengslb_gossip_members_total');
   log(`${N} agents joined, authenticated and registered in ${((performance.now() - joinStart) / 1000).toFixed(1)} s (${joinFailures} join retries); gossip members ${members}`);
 
@@ -256,11 +280,18 @@ logging: { level: info }
   console.log('    t  rss_MB heap_MB  dns_qps  p50_ms  p99_ms  lost  hb_sent  hb_recv  missed  stale_agents  members  cpu_%  log_lines');
   const soakStart = Date.now();
   let lastWindows = 0;
+  let backends = { stale: 0, unhealthy: 0 };
   while (Date.now() - soakStart < SECONDS * 1000 + 1500) {
     await new Promise((r) => setTimeout(r, WINDOW_MS));
     const m = await metrics(metricsPort);
     const now = Date.now();
-    const backends = (await (await fetch(`http://127.0.0.1:${apiPort}/api/v1/backends`)).json()) as { backends: { stale: boolean; healthy: boolean }[] };
+    // The backend list (10,000 entries) is a large response: read it every 6th window and at the end
+    // only, so the harness's own reads do not make the Overwatch's memory curve.
+    const last = Date.now() - soakStart >= SECONDS * 1000;
+    if (rows.length % 6 === 5 || last) {
+      const list = (await (await fetch(`http://127.0.0.1:${apiPort}/api/v1/backends`, { signal: AbortSignal.timeout(30_000) })).json()) as { backends: { stale: boolean; healthy: boolean }[] };
+      backends = { stale: list.backends.filter((b) => b.stale).length, unhealthy: list.backends.filter((b) => !b.healthy).length };
+    }
     const w = windows.length > lastWindows ? windows.at(-1)! : null;
     lastWindows = windows.length;
     const sent = sentTotal();
@@ -271,6 +302,8 @@ logging: { level: info }
       t: Math.round((now - soakStart) / 1000),
       rssMB: Number(rssMB(ow.pid!).toFixed(1)),
       heapMB: Number(((m.get('opengslb_nodejs_heap_size_used_bytes') ?? NaN) / 2 ** 20).toFixed(1)),
+      heapTotalMB: Number(((m.get('opengslb_nodejs_heap_size_total_bytes') ?? NaN) / 2 ** 20).toFixed(1)),
+      externalMB: Number(((m.get('opengslb_nodejs_external_memory_bytes') ?? NaN) / 2 ** 20).toFixed(1)),
       dnsQps: w ? Math.round((w.answered ?? 0) / (WINDOW_MS / 1000)) : null,
       p50: w?.p50 ?? null,
       p99: w?.p99 ?? null,
@@ -279,8 +312,8 @@ logging: { level: info }
       hbReceived: received - prev.received,
       missedTotal: sent - base.sent - (received - base.received),
       staleAgents: m.get('opengslb_overwatch_stale_agents_total') ?? null,
-      staleBackends: backends.backends.filter((b) => b.stale).length,
-      unhealthy: backends.backends.filter((b) => !b.healthy).length,
+      staleBackends: backends.stale,
+      unhealthy: backends.unhealthy,
       members: m.get('opengslb_gossip_members_total') ?? null,
       cpuPct: Math.round(((cpu - prev.cpu) / ((now - prev.t) / 1000)) * 100),
       logLines: lines - prev.logLines,
@@ -293,6 +326,11 @@ logging: { level: info }
     if (load.exitCode !== null && windows.length === lastWindows && now - soakStart > SECONDS * 1000) break;
   }
   for (const t of timers) clearTimeout(t);
+  // Heartbeats still queued in the Overwatch's socket are not missed: let it drain, then count.
+  await new Promise((r) => setTimeout(r, 2000));
+  // Counted from the start (registration included): a heartbeat in flight when the soak window
+  // opened is neither sent before nor received after it.
+  const missed = sentTotal() - heartbeatsReceived(await metrics(metricsPort));
 
   // Summary.
   const half = rows.slice(Math.floor(rows.length / 2));
@@ -310,6 +348,7 @@ logging: { level: info }
   const log2 = logLines().slice(base.logLines);
   const summary = {
     agents: N,
+    backends: N * PER_AGENT,
     seconds: SECONDS,
     heartbeatMs: HEARTBEAT_MS,
     staleThresholdMs: STALE_MS,
@@ -318,7 +357,7 @@ logging: { level: info }
     rssMB: { first: rows[0]?.rssMB, last: rows.at(-1)?.rssMB, min: Math.min(...rows.map((r) => Number(r.rssMB))), max: Math.max(...rows.map((r) => Number(r.rssMB))), slopeSecondHalfMBPerMin: Number(slope('rssMB').toFixed(2)) },
     heapMB: { first: rows[0]?.heapMB, last: rows.at(-1)?.heapMB, min: Math.min(...rows.map((r) => Number(r.heapMB))), max: Math.max(...rows.map((r) => Number(r.heapMB))), slopeSecondHalfMBPerMin: Number(slope('heapMB').toFixed(2)) },
     dns: { windowP99Median: p99s[p99s.length >> 1] ?? null, windowP99Max: p99s.at(-1) ?? null, lost: windows.reduce((n, w) => n + Number(w.lost ?? 0), 0), sent: windows.reduce((n, w) => n + Number(w.sent ?? 0), 0) },
-    heartbeats: { sent: sentTotal() - base.sent, missed: rows.at(-1)?.missedTotal ?? null },
+    heartbeats: { sent: sentTotal() - base.sent, missed },
     falseStale: {
       windowsWithStaleAgents: rows.filter((r) => Number(r.staleAgents) > 0).length,
       maxStaleAgents: Math.max(0, ...rows.map((r) => Number(r.staleAgents))),
@@ -334,8 +373,12 @@ logging: { level: info }
     },
     rows,
   };
-  const file = path.join(tmpdir(), `opengslb-soak-${Date.now()}.json`);
+  const file = values.report ?? path.join(tmpdir(), `opengslb-soak-${Date.now()}.json`);
   writeFileSync(file, JSON.stringify(summary, null, 2));
+  if (values.csv) {
+    const cols = ['t', 'rssMB', 'heapMB', 'heapTotalMB', 'externalMB', 'dnsQps', 'p50', 'p99', 'lost', 'hbSent', 'hbReceived', 'missedTotal', 'staleAgents', 'staleBackends', 'members', 'cpuPct'] as const;
+    writeFileSync(values.csv, [cols.join(','), ...rows.map((r) => cols.map((c) => r[c] ?? '').join(','))].join('\n') + '\n');
+  }
   const { rows: _rows, ...brief } = summary;
   void _rows;
   console.log(`\nsummary: ${JSON.stringify(brief, null, 2)}\nreport: ${file}${values.keep ? `\nkept: ${dir}` : ''}`);

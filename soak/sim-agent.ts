@@ -43,8 +43,9 @@ export interface SimAgentOptions {
   identity: SimAgentIdentity;
   region: string;
   token: string;
+  /** The service named in the signature's auth block (the token covers all of the agent's services). */
   service: string;
-  backend: { address: string; port: number };
+  backends: { service: string; address: string; port: number }[];
   overwatch: Address;
   key: KeyObject;
   bindHost: string;
@@ -174,9 +175,8 @@ export class SimAgent {
 
   #sendHeartbeat(): void {
     if (this.#closed) return;
-    const b = this.o.backend;
     const bytes = this.#envelope('heartbeat', {
-      backends: [{ service: this.o.service, address: b.address, port: b.port, weight: 100, healthy: true, health_check: { type: 'tcp', failure_threshold: 3, success_threshold: 2 } }],
+      backends: this.o.backends.map((b) => ({ service: b.service, address: b.address, port: b.port, weight: 100, healthy: true, health_check: { type: 'tcp', failure_threshold: 3, success_threshold: 2 } })),
     });
     this.#send(encodeUserPacket(bytes), this.o.overwatch);
     this.stats.heartbeatsSent++;

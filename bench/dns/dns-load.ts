@@ -1,8 +1,11 @@
 /**
- * npm run bench:dns [-- --quick] [--profile] [--secs=5] [--reps=3] [--only=REGEX] [--ours=DIR] [--ours-b=DIR] [--nice=N] [--out=DIR]
+ * npm run bench:dns [-- --quick] [--profile] [--secs=5] [--reps=3] [--only=REGEX] [--ours=DIR] [--ours-b=DIR]
+ *   [--udp-io=auto|native|js] [--ours-b-udp-io=auto|native|js] [--nice=N] [--out=DIR]
+ *   [--workers=N] [--ours-b-workers=N] [--ours-cpus=LIST|all] [--dnsperf-cpus=LIST|all]
  *
- * OpenGSLB's DNS data plane side by side with gdnsd (C) and the floor of Node's own UDP path
- * (`node-floor.mjs --mode=patch`), in one run, on the same zone shape (../shared/reference):
+ * OpenGSLB's DNS data plane side by side with gdnsd (C), PowerDNS with LUA records (the original's
+ * kind of dynamic answers: `ifportup` / `pickwrandom`, health-checked) and the floor of Node's own
+ * UDP path (`node-floor.mjs --mode=patch`), in one run, on the same zone shape (../shared/reference):
  * each server pinned to CPU 0, dnsperf pinned to CPU 1 (run-dnsperf.sh), 80% A / 20% NXDOMAIN,
  * DO=1 against DO=0, round-robin / weighted / failover with 10, 100 and 1,000 backends per name.
  * Every target is run `reps` times, interleaved (rep r visits the targets in a rotated order), and
@@ -53,6 +56,15 @@ const OURS_ROOT = path.resolve(opt('ours', REPO));
 /** A second OpenGSLB tree (a changed copy) served beside the first: A/B of a change in one interleaved run. */
 const OURS_B_ROOT = opt('ours-b', '') ? path.resolve(opt('ours-b', '')) : '';
 const DEADLINE_MIN = Number(opt('deadline-min', '15'));
+/** dns.udp_io for ours (and ours-signed, ours-geo) / for ours-b: native vs js in one run. Unset: the tree's default. */
+const UDP_IO = opt('udp-io', '');
+const OURS_B_UDP_IO = opt('ours-b-udp-io', '');
+/** dns.workers for ours / ours-b (1 vs 2 in one run: --ours-b=. --ours-b-workers=2). Unset: the default (1). */
+const WORKERS = opt('workers', '');
+const OURS_B_WORKERS = opt('ours-b-workers', '');
+/** taskset CPU lists for our servers (default 0, as every server) and for dnsperf (default 1); `all` = unpinned. */
+const OURS_CPUS = opt('ours-cpus', '0');
+const DNSPERF_CPUS = opt('dnsperf-cpus', '1');
 /** --nice=-10: run servers and dnsperf at a higher priority, for hosts where other work shares the CPUs. */
 const NICE = Number(opt('nice', '0'));
 const niced = (cmd: string, args: string[]): [string, string[]] => (NICE === 0 ? [cmd, args] : ['nice', ['-n', String(NICE), cmd, ...args]]);
@@ -82,7 +94,7 @@ SCENARIOS.push(...GEO_SCENARIOS);
 /** Every name answers at most 3 A records, as the floor and gdnsd do for app: same response size. */
 const MAX_ANSWERS = 3;
 
-type ServerKind = 'floor' | 'gdnsd' | 'ours' | 'ours-signed' | 'ours-b' | 'ours-geo';
+type ServerKind = 'floor' | 'gdnsd' | 'pdns-lua' | 'pdns-lua-shared' | 'ours' | 'ours-signed' | 'ours-b' | 'ours-geo';
 interface Target {
   id: string;
   server: ServerKind;
@@ -97,6 +109,12 @@ const allTargets: Target[] = [
   { id: 'gdnsd app DO=0', server: 'gdnsd', tag: 'app', policy: 'static', backends: 3, dnssecOk: false },
   { id: 'gdnsd app DO=1', server: 'gdnsd', tag: 'app', policy: 'static', backends: 3, dnssecOk: true },
   { id: 'gdnsd appw DO=0', server: 'gdnsd', tag: 'appw', policy: 'weighted (plugin)', backends: 3, dnssecOk: false },
+  // PowerDNS LUA records: enable-lua-records=yes (a Lua state per evaluation) and =shared (one state).
+  { id: 'pdns-lua app DO=0', server: 'pdns-lua', tag: 'app', policy: 'LUA ifportup, all up', backends: 3, dnssecOk: false },
+  { id: 'pdns-lua appw DO=0', server: 'pdns-lua', tag: 'appw', policy: 'LUA pickwrandom', backends: 3, dnssecOk: false },
+  { id: 'pdns-lua-shared app DO=0', server: 'pdns-lua-shared', tag: 'app', policy: 'LUA ifportup, all up', backends: 3, dnssecOk: false },
+  // The same PowerDNS with a plain A RRset: what the LUA evaluation adds.
+  { id: 'pdns-lua-shared apps DO=0', server: 'pdns-lua-shared', tag: 'apps', policy: 'static (no LUA)', backends: 3, dnssecOk: false },
   { id: 'ours app DO=0', server: 'ours', tag: 'app', policy: 'round-robin', backends: 3, dnssecOk: false },
   { id: 'ours-signed app DO=0', server: 'ours-signed', tag: 'app', policy: 'round-robin', backends: 3, dnssecOk: false },
   { id: 'ours-signed app DO=1', server: 'ours-signed', tag: 'app', policy: 'round-robin', backends: 3, dnssecOk: true },
@@ -112,7 +130,7 @@ const allTargets: Target[] = [
       ]
     : []),
 ];
-const QUICK_IDS = new Set(['floor app DO=0', 'floor app DO=1', 'gdnsd app DO=0', 'ours app DO=0', 'ours-signed app DO=1', 'ours rr1000 DO=0', 'ours w1000 DO=0', 'ours geo1000 DO=0 ECS']);
+const QUICK_IDS = new Set(['floor app DO=0', 'floor app DO=1', 'gdnsd app DO=0', 'pdns-lua app DO=0', 'ours app DO=0', 'ours-signed app DO=1', 'ours rr1000 DO=0', 'ours w1000 DO=0', 'ours geo1000 DO=0 ECS']);
 const targets = allTargets.filter((t) => (!QUICK || QUICK_IDS.has(t.id)) && ONLY.test(t.id));
 if (targets.length === 0) throw new Error(`--only=${ONLY.source} matches no target; targets: ${allTargets.map((t) => t.id).join(', ')}`);
 const needs = (k: ServerKind) => targets.some((t) => t.server === k);
@@ -296,6 +314,65 @@ async function startGdnsd(checkPort: number): Promise<RunningServer> {
   return { kind: 'gdnsd', port, proc, notes };
 }
 
+/** The addresses gdnsd's appw and PowerDNS's LUA records health-check (TCP, checkPort). */
+const CHECKED = ['127.0.0.11', '127.0.0.12', '127.0.0.13'];
+
+/**
+ * PowerDNS 4 (bind backend, single-threaded like gdnsd-1: one receiver, one distributor) with the
+ * reference zone's static records replaced by LUA records: `app` = ifportup over the three checked
+ * addresses with selector 'all' (3 A when all are up: the floor's answer size), `appw` =
+ * pickwrandom with gdnsd appw's weights. Security polling off: no query leaves the host.
+ */
+async function startPdns(kind: 'pdns-lua' | 'pdns-lua-shared', checkPort: number): Promise<RunningServer | string> {
+  if (sh('command -v pdns_server') === '?' || sh('ls /usr/lib/*/pdns/libbindbackend.so') === '?') {
+    return `${kind} not measured: needs PowerDNS with the bind backend (apt-get install -y pdns-server pdns-backend-bind)`;
+  }
+  const port = await freePort();
+  const dir = path.join(RUN, kind);
+  mkdirSync(dir, { recursive: true });
+  const list = CHECKED.map((a) => `'${a}'`).join(',');
+  const zone = [
+    `$ORIGIN ${ZONE}.`,
+    '$TTL 30',
+    `@       IN SOA  ns1.${ZONE}. hostmaster.${ZONE}. 2024112401 3600 600 86400 30`,
+    `@       IN NS   ns1.${ZONE}.`,
+    'ns1     IN A    127.0.0.1',
+    `app     IN LUA  A "ifportup(${checkPort}, {${list}}, {selector='all'})"`,
+    `appw    IN LUA  A "pickwrandom({{3,'${CHECKED[0]}'},{2,'${CHECKED[1]}'},{1,'${CHECKED[2]}'}})"`,
+    ...CHECKED.map((a) => `apps    IN A    ${a}`),
+    '',
+  ].join('\n');
+  writeFileSync(path.join(dir, 'zone'), zone);
+  writeFileSync(path.join(dir, 'named.conf'), `zone "${ZONE}" { type master; file "${dir}/zone"; };\n`);
+  const config = [
+    'launch=bind',
+    `bind-config=${dir}/named.conf`,
+    'local-address=127.0.0.1',
+    `local-port=${port}`,
+    `enable-lua-records=${kind === 'pdns-lua-shared' ? 'shared' : 'yes'}`,
+    'receiver-threads=1',
+    'distributor-threads=1',
+    'daemon=no',
+    'guardian=no',
+    `socket-dir=${dir}`,
+    'disable-syslog=yes',
+    'loglevel=4',
+    'webserver=no',
+    'security-poll-suffix=',
+    '',
+  ].join('\n');
+  writeFileSync(path.join(dir, 'pdns.conf'), config);
+  writeFileSync(path.join(RAW, `${kind}.conf`), config);
+  writeFileSync(path.join(RAW, `${kind}.zone`), zone);
+  const out = openSync(path.join(RAW, `${kind}.log`), 'w');
+  const proc = procs.spawn(kind, ...niced('taskset', ['-c', '0', 'pdns_server', `--config-dir=${dir}`]), { stdio: ['ignore', out, out] });
+  closeSync(out);
+  // ifportup answers from its check results: all three once the first checks have run.
+  await waitForAnswer(port, `app.${ZONE}`, (a) => a.addresses.length === 3, 20_000, `${kind} (LUA ifportup checks)`);
+  await waitForAnswer(port, `appw.${ZONE}`, (a) => a.addresses.length === 1, 10_000, `${kind} appw`);
+  return { kind, port, proc, notes: [`${sh('pdns_server --version 2>&1 | grep -o "PowerDNS Authoritative Server [0-9.]*"')}, enable-lua-records=${kind === 'pdns-lua-shared' ? 'shared' : 'yes'}`] };
+}
+
 function oursConfig(kind: 'ours' | 'ours-signed' | 'ours-b' | 'ours-geo', scenarios: Scenario[], checkPort: number, dataDir: string): string {
   const regions: string[] = [];
   const domains: string[] = [];
@@ -328,6 +405,8 @@ function oursConfig(kind: 'ours' | 'ours-signed' | 'ours-b' | 'ours-geo', scenar
     '  listen_address: "127.0.0.1:0"',
     `  zones: [${ZONE}]`,
     '  default_ttl: 30',
+    ...((kind === 'ours-b' ? OURS_B_UDP_IO : UDP_IO) ? [`  udp_io: ${kind === 'ours-b' ? OURS_B_UDP_IO : UDP_IO}`] : []),
+    ...((kind === 'ours-b' ? OURS_B_WORKERS : WORKERS) ? [`  workers: ${kind === 'ours-b' ? OURS_B_WORKERS : WORKERS}`] : []),
     `data_dir: ${dataDir}`,
     'logging: { level: info, format: json }',
     dnssec,
@@ -356,7 +435,8 @@ async function startOurs(
   writeFileSync(path.join(RAW, `${tag}.config.yaml`), config);
   const logFile = path.join(RAW, `${tag}.log`);
   const out = openSync(logFile, 'w');
-  const proc = procs.spawn(tag, ...niced('taskset', ['-c', '0', path.join(root, 'bin/opengslb'), '--config', configFile]), {
+  const cmd: [string, string[]] = OURS_CPUS === 'all' ? [path.join(root, 'bin/opengslb'), ['--config', configFile]] : ['taskset', ['-c', OURS_CPUS, path.join(root, 'bin/opengslb'), '--config', configFile]];
+  const proc = procs.spawn(tag, ...niced(...cmd), {
     stdio: ['ignore', out, out],
     env: { ...process.env, ...extraEnv },
   });
@@ -427,17 +507,19 @@ async function main(): Promise<void> {
     node: process.version,
     dnsperf: `dnsperf ${sh('dnsperf -h 2>&1 | grep -i version | head -1')}`,
     gdnsd: sh('gdnsd -h 2>&1 | grep -i version | head -1'),
+    pdns: sh('pdns_server --version 2>&1 | grep -o "PowerDNS Authoritative Server [0-9.]*"'),
+    udpIo: { ours: UDP_IO || 'default', oursB: OURS_B_UDP_IO || 'default' },
     loadAvgAtStart: os.loadavg().map((x) => x.toFixed(2)).join(' '),
     loadAvgAtEnd: '',
     ours: `${OURS_ROOT === REPO ? 'this checkout' : OURS_ROOT} at ${sh(`git -C ${OURS_ROOT} rev-parse --short HEAD`)}${
       sh(`git -C ${OURS_ROOT} status --porcelain -- src | head -1`) ? ` + uncommitted src/ changes (src tree sha1 ${sh(`cd ${OURS_ROOT} && find src -type f -name '*.ts' | sort | xargs sha1sum | sha1sum | cut -c1-12`)})` : ''
     }`,
     oursB: OURS_B_ROOT || 'none',
-    settings: { quick: QUICK, secs: SECS, reps: REPS, latencySecs: LAT_SECS, latencyQps: LAT_QPS, maxAnswers: MAX_ANSWERS, clients: 4, outstanding: 100, nice: NICE },
+    settings: { quick: QUICK, secs: SECS, reps: REPS, latencySecs: LAT_SECS, latencyQps: LAT_QPS, maxAnswers: MAX_ANSWERS, clients: 4, outstanding: 100, nice: NICE, workers: { ours: WORKERS || 'default', oursB: OURS_B_WORKERS || 'default' }, oursCpus: OURS_CPUS, dnsperfCpus: DNSPERF_CPUS },
   };
   log(`results -> ${path.relative(REPO, OUT) || OUT}; ${targets.length} targets x ${REPS} reps x ${SECS} s + latency pass; load average ${machine.loadAvgAtStart}`);
 
-  const addresses = ['127.0.0.11', '127.0.0.12', '127.0.0.13']; // gdnsd appw's backends
+  const addresses = [...CHECKED];
   const oursBScenarios = SCENARIOS.filter((s) => targets.some((t) => t.server === 'ours-b' && t.tag === s.tag));
   const oursAll = [...new Set([...oursScenarios, ...oursBScenarios, ...geoScenarios, SCENARIOS[0]!])];
   for (const s of oursAll) for (let i = 0; i < s.backends; i++) addresses.push(backendAddress(SCENARIOS.indexOf(s), i));
@@ -447,10 +529,16 @@ async function main(): Promise<void> {
   const servers = new Map<ServerKind, RunningServer>();
   if (needs('floor')) servers.set('floor', await startFloor());
   if (needs('gdnsd')) servers.set('gdnsd', await startGdnsd(checkPort));
+  const skipped: string[] = [];
+  for (const kind of ['pdns-lua', 'pdns-lua-shared'] as const) {
+    if (!needs(kind)) continue;
+    const started = await startPdns(kind, checkPort);
+    if (typeof started === 'string') skipped.push(`- ${started}`);
+    else servers.set(kind, started);
+  }
   if (needs('ours')) servers.set('ours', await startOurs('ours', oursScenarios, checkPort));
   if (needs('ours-signed')) servers.set('ours-signed', await startOurs('ours-signed', [SCENARIOS[0]!], checkPort));
   if (needs('ours-b')) servers.set('ours-b', await startOurs('ours-b', oursBScenarios, checkPort));
-  const skipped: string[] = [];
   if (needs('ours-geo')) {
     try {
       servers.set('ours-geo', await startOurs('ours-geo', geoScenarios, checkPort));
@@ -479,6 +567,7 @@ async function main(): Promise<void> {
       outDir: path.join(RAW, 'dnsperf'),
       latency: pass === 'latency',
       maxQps: pass === 'latency' ? LAT_QPS : undefined,
+      cpus: DNSPERF_CPUS,
       nice: NICE,
       ecsHex: SCENARIOS.find((x) => x.tag === t.tag)?.ecs?.hex,
     });
@@ -499,8 +588,10 @@ async function main(): Promise<void> {
           ? oursBScenarios.map((x) => x.tag)
           : s.kind === 'ours-geo'
             ? geoScenarios.map((x) => x.tag)
-            : s.kind === 'gdnsd'
+            : s.kind === 'gdnsd' || s.kind === 'pdns-lua'
               ? ['app', 'appw']
+              : s.kind === 'pdns-lua-shared'
+                ? ['app', 'apps']
               : ['app'];
     const warm = path.join(RUN, `warmup-${s.kind}.txt`);
     writeFileSync(warm, tags.map((t) => readFileSync(queryFile(t), 'utf8')).join(''));
@@ -657,9 +748,16 @@ function buildReport(runTargets: Target[], records: RunRecord[], machine: Record
     `- DO=1 within 15% of DO=0 (goal QPS ratio >= 0.85): QPS ${ratio(s1?.qps, s0?.qps)}, us/q ${ratio(s1?.us, s0?.us)} (DO=1 / DO=0, signed config).`,
     `- Unsigned, DO=0, vs the floor: QPS ${ratio(o0?.qps, fl0?.qps)}, capacity ${ratio(fl0?.us, o0?.us)}.`,
     `- vs gdnsd on one core (goal >= 0.70): QPS ${ratio(o0?.qps, gd0?.qps)}, capacity ${ratio(gd0?.us, o0?.us)} (gdnsd at ${f(gd0?.serverCpu, 0)}% CPU: below ~95% its QPS is bounded by dnsperf, so capacity is the fair figure).`,
-    '- vs PowerDNS LUA records (goal >= 2x): not measured here (PowerDNS is not installed); the reference README puts it at 19-22 us/q where gdnsd took 4.7, i.e. ~4-4.7x gdnsd\'s cost' +
-      (gd0 && o0 ? `, which would be ~${((gd0.us * 4) / o0.us).toFixed(2)}-${((gd0.us * 4.7) / o0.us).toFixed(2)}x our capacity (estimate, not a measurement).` : '.'),
   );
+  const lua = rows.get('pdns-lua app DO=0');
+  const luaShared = rows.get('pdns-lua-shared app DO=0');
+  if (lua || luaShared) {
+    lines.push(
+      `- vs PowerDNS LUA records (goal >= 2x), app (ifportup, 3 A): enable-lua-records=yes: QPS ${ratio(o0?.qps, lua?.qps)}, capacity ${ratio(lua?.us, o0?.us)}; =shared: QPS ${ratio(o0?.qps, luaShared?.qps)}, capacity ${ratio(luaShared?.us, o0?.us)} (PowerDNS at ${f(lua?.serverCpu, 0)}% / ${f(luaShared?.serverCpu, 0)}% CPU).`,
+    );
+  } else {
+    lines.push('- vs PowerDNS LUA records (goal >= 2x): not measured in this run (see Servers).');
+  }
   for (const p of ['rr', 'w', 'fo']) {
     const a = rows.get(`ours ${p}10 DO=0`);
     const b = rows.get(`ours ${p}100 DO=0`);

@@ -19,6 +19,8 @@ export interface DnsperfOptions {
   latency?: boolean;
   /** dnsperf -Q: cap the offered rate. */
   maxQps?: number;
+  /** taskset CPU list for dnsperf; `all` = unpinned. Default 1. */
+  cpus?: string;
   /** Niceness for dnsperf (see --nice); 0 = unchanged. */
   nice?: number;
   /** EDNS Client Subnet option to send (hex of the option data: family, source, scope, address). */
@@ -48,7 +50,7 @@ export async function runDnsperf(procs: ProcessSet, o: DnsperfOptions): Promise<
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     SECS: String(o.secs),
-    CPU: '1',
+    CPU: o.cpus ?? '1',
     SPID: String(o.serverPid),
     LABEL: o.label,
     OUTDIR: o.outDir,

@@ -14,7 +14,8 @@ import { MemoryKeys, silentLog, zoneInput, ZONE } from '../../test/dnssec/signed
 import { encodeQuery } from '../../test/support/dns-client.ts';
 
 const svc = new DnssecService({
-  config: { enabled: true, algorithm: 'ECDSAP256SHA256', keySync: { peers: [], pollIntervalMs: 3_600_000, timeoutMs: 30_000 }, signatureValidityMs: 7 * 86_400_000 },
+  config: { enabled: true, algorithm: 'ECDSAP256SHA256', keySync: { peers: [], pollIntervalMs: 3_600_000, timeoutMs: 30_000 }, signatureValidityMs: 7 * 86_400_000, rollover: { zskLifetimeMs: 0, propagationDelayMs: 0 } },
+    dnskeyTtlSeconds: 300,
   keys: new MemoryKeys(),
   clock: systemClock,
   log: silentLog,

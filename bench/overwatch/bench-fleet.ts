@@ -5,7 +5,7 @@
  * Nothing here opens a socket: health is set with registry.setValidation, as a check result would.
  */
 import type { DomainConfig, HealthCheckConfig, RoutingAlgorithm } from '../../src/config/types.ts';
-import { Registry, buildSnapshot, type BackendInput } from '../../src/overwatch/index.ts';
+import { Registry, rebuildSnapshot, type BackendInput } from '../../src/overwatch/index.ts';
 import type { Snapshot } from '../../src/model/index.ts';
 
 export const ZONE = 'gslb.example.com';
@@ -78,7 +78,7 @@ export function fleetRegistry(names: FleetName[], nowMs: number): Registry {
 /** The Overwatch's rebuild step (Overwatch#rebuildNow without logs and metrics). */
 export function rebuild(registry: Registry, previous: Snapshot | null, nowMs: number): Snapshot {
   registry.evaluate(nowMs);
-  return buildSnapshot(registry.snapshotInput(nowMs), previous);
+  return rebuildSnapshot(registry, previous, nowMs);
 }
 
 /** `count` names of `perName` backends each, policy cycling round-robin / weighted / failover. */

@@ -4,7 +4,7 @@
  * The control plane's two figures, in-process with the real Registry, snapshot builder and DnsServer:
  * 1. Snapshot rebuild time after one health change, with 10, 1,000 and 10,000 backends (10 per name,
  *    and all on one name): registry.setValidation, then what Overwatch#rebuildNow does
- *    (registry.evaluate + buildSnapshot(registry.snapshotInput)).
+ *    (registry.evaluate + rebuildSnapshot: the changed names only).
  * 2. Health change to answers: from a backend's failure being known (registry.setValidation and a
  *    rebuild requested on the next turn of the event loop, as the Overwatch schedules it) to the first
  *    DNS answer without it, seen by a client in a worker thread asking over real UDP on 127.0.0.1 in a
@@ -214,7 +214,7 @@ const lines = [
   '',
   '## Snapshot rebuild after one health change',
   '',
-  'setValidation of one backend + registry.evaluate + buildSnapshot(registry.snapshotInput(now), previous), i.e. Overwatch#rebuildNow without logging. RSS/heap: this whole process after the series and a GC, holding that fleet (Registry + Snapshot); heap total above heap used is what the garbage of the rebuilds made V8 reserve.',
+  'setValidation of one backend + registry.evaluate + rebuildSnapshot(registry, previous, now) (incremental: the changed names only; the first build is whole), i.e. Overwatch#rebuildNow without logging. RSS/heap: this whole process after the series and a GC, holding that fleet (Registry + Snapshot); heap total above heap used is what the garbage of the rebuilds made V8 reserve.',
   '',
   '| backends | shape | names | first build ms | rebuilds | p50 ms | p99 ms | max ms | RSS MiB | heap used MiB | heap total MiB |',
   '|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',

@@ -16,6 +16,7 @@ import type { Logger } from '../log/index.ts';
 import type { OverwatchControl } from '../overwatch/index.ts';
 import { clientAddress, ClientAcl, displayAddress } from './acl.ts';
 import { ApiError, ApiErrorCode, ApiMessage, errorBody, httpErrorOf } from './api-errors.ts';
+import { DEFAULT_MAX_IN_FLIGHT, InFlightLimit } from './in-flight-limit.ts';
 import { backendsRoutes } from './backends-routes.ts';
 import { clusterRoutes } from './cluster-routes.ts';
 import { discoveryRoutes } from './discovery-routes.ts';
@@ -42,6 +43,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Answer clients outside api.allowed_networks too (probes and discovery roots only). */
     aclExempt?: boolean;
+    /** A stream held open (event stream): capped by its own route, not by the in-flight limit. */
+    longLived?: boolean;
   }
 }
 
@@ -76,6 +79,8 @@ export interface ApiServerOptions {
   logger: Logger;
   /** Largest accepted request body; 64 KiB unless told. */
   bodyLimitBytes?: number;
+  /** Caps requests in flight (the caller keeps it to read its counters); 256 unless given. */
+  inFlight?: InFlightLimit;
 }
 
 export interface RunningApiServer {
@@ -163,6 +168,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
   installBodyParsers(app);
 
   app.addHook('onRoute', (route) => routes.add(route));
+  (opts.inFlight ?? new InFlightLimit(DEFAULT_MAX_IN_FLIGHT)).install(app);
 
   app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
     const ip = clientAddress(req.raw, config.trustProxyHeaders);

@@ -409,6 +409,7 @@ export const eventsRoutes: FastifyPluginAsyncZod<ApiRouteOptions> = async (app, 
         tags: ['dashboard'],
         produces: ['text/event-stream'],
       },
+      config: { longLived: true },
     },
     async (req, reply) => hub.subscribe(req, reply),
   );

@@ -7,7 +7,7 @@ import type { Config } from '../config/types.ts';
 import { restartRequiredChanges } from '../config/index.ts';
 import type { Logger } from '../log/index.ts';
 import { Overwatch } from '../overwatch/index.ts';
-import { startApiServer, type RunningApiServer } from '../api/index.ts';
+import { DEFAULT_MAX_IN_FLIGHT, InFlightLimit, startApiServer, type RunningApiServer } from '../api/index.ts';
 import { Lifecycle, type Closeable } from '../lifecycle/index.ts';
 
 const SHUTDOWN_DEADLINE_MS = 10_000;
@@ -26,7 +26,9 @@ export async function startOverwatchProcess(config: Config, log: Logger): Promis
   let api: RunningApiServer | undefined;
   try {
     if (config.api.enabled) {
-      api = lifecycle.own(await startApiServer({ control: overwatch.control, config: config.api, logger: log }));
+      const inFlight = new InFlightLimit(DEFAULT_MAX_IN_FLIGHT);
+      overwatch.metrics.apiRequests = () => inFlight.stats();
+      api = lifecycle.own(await startApiServer({ control: overwatch.control, config: config.api, logger: log, inFlight }));
       log.info({ api: `${api.host}:${api.port}`, allowed_networks: config.api.allowedNetworks }, 'REST API listening');
     }
   } catch (err) {

@@ -31,7 +31,7 @@ const domain = obj({
   latency_config: obj(leaves('smoothing_factor', 'max_latency_ms', 'min_samples')),
 });
 const dns = obj({
-  ...leaves('listen_address', 'default_ttl', 'return_last_healthy', 'max_udp_payload', 'tcp_idle_timeout', 'tcp_max_connections', 'tcp_max_connections_per_client'),
+  ...leaves('listen_address', 'default_ttl', 'return_last_healthy', 'max_udp_payload', 'tcp_idle_timeout', 'tcp_max_connections', 'tcp_max_connections_per_client', 'workers', 'udp_io'),
   zones: listOf(leaf),
   rate_limit: obj({ ...leaves('enabled', 'responses_per_second', 'slip', 'ipv4_prefix', 'ipv6_prefix'), exempt: listOf(leaf) }),
 });
@@ -44,7 +44,7 @@ const gossip = obj({
 const validation = obj(leaves('enabled', 'check_interval', 'check_timeout'));
 const stale = obj(leaves('threshold', 'remove_after'));
 const dnssec = obj({
-  ...leaves('enabled', 'algorithm', 'security_acknowledgment', 'signature_validity'),
+  ...leaves('enabled', 'algorithm', 'security_acknowledgment', 'signature_validity', 'zsk_lifetime', 'propagation_delay'),
   key_sync: obj({ peers: listOf(leaf), ...leaves('poll_interval', 'timeout', 'shared_secret') }),
 });
 const geolocation = obj({
@@ -123,7 +123,7 @@ function walk(node: SourceNode, shape: Shape, problems: ProblemList): void {
       const shown = redactKey(entry.key);
       const hint = closestKey(shown.name, Object.keys(shape.keys));
       const suggestion = shown.redacted
-        ? ` (a space is missing after "${shown.name}:"?)`
+        ? shown.typo
         : hint === undefined
           ? ''
           : ` (did you mean ${JSON.stringify(hint)}?)`;
@@ -141,13 +141,16 @@ function walk(node: SourceNode, shape: Shape, problems: ProblemList): void {
 
 /**
  * `encryption_key:"..."` (no space after the colon) is one plain scalar in YAML, so the secret
- * ends up in the key: never echo what follows a colon or an equals sign.
+ * ends up in the key; so does `service_token "..."` (no colon) folded into a multi-line key. Never
+ * echo what follows a colon, an equals sign, a blank or a quote: no real key contains them.
  */
-function redactKey(key: string): { text: string; name: string; redacted: boolean } {
-  const cut = key.search(/[:=]/);
-  if (cut < 0) return { text: key, name: key, redacted: false };
+function redactKey(key: string): { text: string; name: string; redacted: boolean; typo: string } {
+  const cut = key.search(/[:=\s"']/);
+  if (cut < 0) return { text: key, name: key, redacted: false, typo: '' };
   const name = key.slice(0, cut);
-  return { text: `${name}${key[cut]}(redacted)`, name, redacted: true };
+  const mark = key[cut]!;
+  if (mark === ':' || mark === '=') return { text: `${name}${mark}(redacted)`, name, redacted: true, typo: ` (a space is missing after "${name}:"?)` };
+  return { text: `${name} (redacted)`, name, redacted: true, typo: ` (a colon is missing after "${name}"?)` };
 }
 
 /** The known key nearest to `key` by edit distance, if it is close enough to be a likely typo. */

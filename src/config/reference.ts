@@ -24,6 +24,8 @@ export const CONFIG_REFERENCE: readonly ReferenceEntry[] = [
   { keys: ['dns.default_ttl'], default: '`60`', meaning: 'TTL when a domain sets none; also the SOA and negative TTL' },
   { keys: ['dns.return_last_healthy'], default: '`false`', meaning: 'all backends down: serve the last healthy set instead of SERVFAIL' },
   { keys: ['dns.max_udp_payload'], default: '`1232`', meaning: 'largest UDP response, whatever the client offers' },
+  { keys: ['dns.udp_io'], default: '`auto`', meaning: 'UDP I/O: `native` (recvmmsg/sendmmsg addon, built by `npm ci` on Linux; start fails without it), `js` (Node dgram), `auto` (native when it loaded, else js and a log line); restart to change' },
+  { keys: ['dns.workers'], default: '`1`', meaning: 'UDP answering threads sharing the DNS port (Linux SO_REUSEPORT); TCP stays on the main thread; restart to change' },
   { keys: ['dns.tcp_idle_timeout', 'dns.tcp_max_connections', 'dns.tcp_max_connections_per_client'], default: '`10s`, `1000`, `32`', meaning: 'TCP idle timeout, total and per-client connection limits' },
   {
     keys: ['dns.rate_limit.enabled', 'dns.rate_limit.responses_per_second', 'dns.rate_limit.slip', 'dns.rate_limit.ipv4_prefix', 'dns.rate_limit.ipv6_prefix', 'dns.rate_limit.exempt[]'],
@@ -65,6 +67,11 @@ export const CONFIG_REFERENCE: readonly ReferenceEntry[] = [
   { keys: ['stale.threshold', 'stale.remove_after'], default: '`30s`, `5m`', meaning: 'no heartbeat: stale; stale this long: removed' },
   { keys: ['dnssec.enabled', 'dnssec.security_acknowledgment'], default: '`true`, -', meaning: "disabling needs the guide's (or the original's) acknowledgement sentence" },
   { keys: ['dnssec.algorithm', 'dnssec.signature_validity'], default: '`ECDSAP256SHA256`, `7d`', meaning: 'signing algorithm (13); RRSIG validity, refreshed at half-life' },
+  {
+    keys: ['dnssec.zsk_lifetime', 'dnssec.propagation_delay'],
+    default: '`0`, `5m` (with key sync peers: 2 × poll_interval + timeout)',
+    meaning: 'ZSK rollover period (0: one key signs everything, never rolled, like BIND\'s default policy); time for a new key to reach every Overwatch, added to the DNSKEY TTL before it signs (RFC 7583)',
+  },
   {
     keys: ['dnssec.key_sync.peers[]', 'dnssec.key_sync.poll_interval', 'dnssec.key_sync.timeout', 'dnssec.key_sync.shared_secret'],
     default: '-, `1h`, `30s`, -',

@@ -92,6 +92,10 @@ export interface DnsConfig {
   /** Concurrent TCP connections from one client address. */
   tcpMaxConnectionsPerClient: number;
   rateLimit: RateLimitConfig;
+  /** UDP I/O: `native` = recvmmsg/sendmmsg addon, `js` = Node's dgram, `auto` = native when it loaded. */
+  udpIo: 'auto' | 'native' | 'js';
+  /** UDP answering threads sharing the port (SO_REUSEPORT); 1 = the main thread answers. */
+  workers: number;
 }
 
 /** UDP response rate limiting per client prefix (anti-amplification), with slip. */
@@ -144,6 +148,12 @@ export interface DnssecConfig {
   keySync: { peers: string[]; pollIntervalMs: number; timeoutMs: number; sharedSecret?: string };
   /** RRSIG validity window; signatures are refreshed at half-life. */
   signatureValidityMs: number;
+  /**
+   * ZSK pre-publication rollover (RFC 7583). `zskLifetimeMs` 0: no ZSK, the KSK signs everything
+   * (a CSK, never rolled). `propagationDelayMs`: how long a new key takes to reach every Overwatch
+   * (key sync) and every resolver (on top of the DNSKEY TTL).
+   */
+  rollover: { zskLifetimeMs: number; propagationDelayMs: number };
 }
 
 export interface ApiConfig {

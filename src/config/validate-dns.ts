@@ -8,7 +8,7 @@
  */
 import type { ProblemList } from './config-error.ts';
 import { isInZone, labelCount, normaliseDnsName } from './dns-name.ts';
-import { asString, readBool, readDuration, readInt, readList, readListenAddress, readMap, readStringList, report } from './source-reader.ts';
+import { asString, field, readBool, readDuration, readInt, readList, readListenAddress, readMap, readString, readStringList, report } from './source-reader.ts';
 import type { DnsConfig, RateLimitConfig } from './types.ts';
 import { normaliseCidr } from './network-address.ts';
 import type { SourceMap } from './yaml-source.ts';
@@ -34,7 +34,20 @@ export function readDns(map: SourceMap, problems: ProblemList): DnsConfig {
     tcpMaxConnections: readInt(map, 'tcp_max_connections', problems, 1000, { min: 1, max: 1_000_000 }),
     tcpMaxConnectionsPerClient: readInt(map, 'tcp_max_connections_per_client', problems, 32, { min: 1, max: 1_000_000 }),
     rateLimit: readRateLimit(readMap(map, 'rate_limit', problems), problems),
+    udpIo: readUdpIo(map, problems),
+    // 256 is far past any core count we run on; the cap only catches typos (a port number, say).
+    workers: readInt(map, 'workers', problems, 1, { min: 1, max: 256 }),
   };
+}
+
+const UDP_IO = ['auto', 'native', 'js'] as const;
+
+/** `dns.udp_io`: whether the addon is really there is known only when the listener starts. */
+function readUdpIo(map: SourceMap, problems: ProblemList): DnsConfig['udpIo'] {
+  const text = readString(map, 'udp_io', problems, 'auto');
+  const mode = UDP_IO.find((m) => m === text);
+  if (mode === undefined) report(problems, field(map, 'udp_io')!, `expected one of ${UDP_IO.join(', ')}, got ${JSON.stringify(text)}`);
+  return mode ?? 'auto';
 }
 
 /**

@@ -4,8 +4,10 @@
  * point at it. Map values carry the line of their key. Aliases are resolved (with a size cap against
  * alias bombs); syntax errors and duplicate keys become problems. Pure: text in, tree out.
  */
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
 import type { ProblemList } from './config-error.ts';
+import { AliasTargets, findExpansionOverflow, MAX_DEPTH } from './yaml-expansion.ts';
+import { childPath, itemPath } from './yaml-paths.ts';
 
 export interface SourceLocation {
   file: string;
@@ -48,14 +50,9 @@ export type SourceNode = SourceScalar | SourceMap | SourceSeq;
 
 /** More converted nodes than this means aliases are multiplying the document. */
 const MAX_NODES = 100_000;
+const TOO_BIG = 'document too large or too deeply nested after expanding aliases';
 
-export function childPath(parent: string, key: string): string {
-  return parent === '' ? key : `${parent}.${key}`;
-}
-
-export function itemPath(parent: string, index: number): string {
-  return `${parent}[${index}]`;
-}
+export { childPath, itemPath };
 
 export function emptyMap(location: SourceLocation): SourceMap {
   return { kind: 'map', entries: new Map(), file: location.file, line: location.line, path: location.path };
@@ -81,23 +78,28 @@ export function parseYamlSource(text: string, file: string, problems: ProblemLis
     problems.add({ file, keyPath: '', line: lineAt(doc.contents.range?.[0]), message: 'expected a map of settings at the top level' });
     return root;
   }
-  const converter = new Converter(doc, file, lineAt, problems);
+  // Measured before converting: refusing a bomb must not cost the 100k conversions the limit allows.
+  const aliases = new AliasTargets(doc);
+  const overflow = findExpansionOverflow(doc.contents, aliases, MAX_NODES);
+  if (overflow !== undefined) {
+    problems.add({ file, keyPath: overflow.path, line: lineAt(overflow.offset), message: TOO_BIG });
+    return root;
+  }
+  const converter = new Converter(aliases, file, lineAt, problems);
   const converted = converter.convert(doc.contents, '', 1);
   return converted.kind === 'map' ? converted : root;
 }
 
 class Converter {
-  readonly #doc: Document;
+  readonly #aliases: AliasTargets;
   readonly #file: string;
   readonly #lineAt: (offset: number | undefined) => number | undefined;
   readonly #problems: ProblemList;
   #count = 0;
   #tooBig = false;
-  /** Alias -> its anchored node: `Alias.resolve` walks the whole document each time (an alias bomb's cost). */
-  readonly #resolved = new Map<unknown, unknown>();
 
-  constructor(doc: Document, file: string, lineAt: (offset: number | undefined) => number | undefined, problems: ProblemList) {
-    this.#doc = doc;
+  constructor(aliases: AliasTargets, file: string, lineAt: (offset: number | undefined) => number | undefined, problems: ProblemList) {
+    this.#aliases = aliases;
     this.#file = file;
     this.#lineAt = lineAt;
     this.#problems = problems;
@@ -105,19 +107,15 @@ class Converter {
 
   convert(node: unknown, path: string, line: number | undefined, depth = 0): SourceNode {
     const file = this.#file;
-    if (++this.#count > MAX_NODES || depth > 64) {
+    if (++this.#count > MAX_NODES || depth > MAX_DEPTH) {
       if (!this.#tooBig) {
         this.#tooBig = true;
-        this.#problems.add({ file, keyPath: path, line, message: 'document too large or too deeply nested after expanding aliases' });
+        this.#problems.add({ file, keyPath: path, line, message: TOO_BIG });
       }
       return { kind: 'scalar', value: null, isPlain: true, source: '', file, line, path };
     }
     if (isAlias(node)) {
-      let target = this.#resolved.get(node);
-      if (target === undefined && !this.#resolved.has(node)) {
-        target = node.resolve(this.#doc);
-        this.#resolved.set(node, target);
-      }
+      const target = this.#aliases.resolve(node);
       if (target === undefined) {
         this.#problems.add({ file, keyPath: path, line, message: `unresolved alias *${node.source}` });
         return { kind: 'scalar', value: null, isPlain: true, source: '', file, line, path };

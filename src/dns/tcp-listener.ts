@@ -34,7 +34,8 @@ export class TcpListener implements Closeable {
     this.#responder = new Responder({ maxUdpPayload: opts.maxUdpPayload });
     this.#server = net.createServer({ noDelay: true, pauseOnConnect: false }, (socket) => this.#onConnection(socket));
     this.#server.maxConnections = opts.maxConnections;
-    this.#server.on('error', (err) => opts.onError?.(err));
+    // Node closes connections past maxConnections itself and says so with 'drop': count those too.
+    this.#server.on('drop', () => opts.onConnectionRefused?.());
   }
 
   static async start(opts: TcpListenerOptions): Promise<TcpListener> {
@@ -47,6 +48,9 @@ export class TcpListener implements Closeable {
         throw err as Error;
       }),
     ]);
+    // Only once listening: a failed bind is start()'s rejection (the server may retry another
+    // port), not a listener error to log.
+    listener.#server.on('error', (err) => opts.onError?.(err));
     return listener;
   }
 

@@ -54,15 +54,15 @@ export function registerDnssecReadouts(registry: Registry, service: DnssecServic
   });
   new Gauge({
     name: 'opengslb_dnssec_key_age_seconds',
-    help: 'Age of each zone key',
-    labelNames: ['zone', 'key_tag', 'signing'],
+    help: 'Age of each published zone key (role ksk or zsk; signing: the key that signs the zone data)',
+    labelNames: ['zone', 'key_tag', 'role', 'signing'],
     registers: [registry],
     collect() {
       this.reset();
       const now = nowMs();
       for (const z of service.status()) {
         for (const k of z.keys) {
-          this.set({ zone: z.zone, key_tag: String(k.keyTag), signing: String(k.signing) }, Math.max(0, (now - k.createdAtMs) / 1000));
+          this.set({ zone: z.zone, key_tag: String(k.keyTag), role: k.role, signing: String(k.signing) }, Math.max(0, (now - k.createdAtMs) / 1000));
         }
       }
     },

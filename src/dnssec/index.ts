@@ -1,11 +1,11 @@
 /**
  * dnssec/: online DNSSEC signing for the authoritative zones (DNSSEC.md).
  *
- * Key scheme: one CSK per zone (flags 257, ECDSA P-256 / algorithm 13). An online signer keeps
- * every signing key hot on every Overwatch, so a KSK/ZSK split would add no protection (both keys
- * sit side by side in the same 0600 store) while doubling the DNSKEY RRset and its signatures,
- * and making key sync and DS publication two-key problems. RFC 6781 §3.1.4 / RFC 9904 describe
- * the CSK for exactly this case. The DS of that key goes to the parent.
+ * Key scheme: one KSK per zone (flags 257, ECDSA P-256 / algorithm 13) whose DS goes to the
+ * parent. By default it signs everything (a CSK, like BIND's default policy: an online signer keeps
+ * every key hot on every Overwatch, so a split adds no protection). With `dnssec.zsk_lifetime`
+ * set, ZSKs (flags 256) sign the zone data and are rolled on that period by pre-publication
+ * (rollover.ts, RFC 7583) without touching the DS; the KSK then signs only the DNSKEY RRset.
  *
  * Denial: RFC 9824 compact denial (NOERROR + one NSEC owned by the query name, NXNAME for
  * nonexistent names, `RRSIG NSEC` for empty non-terminals, the name's real types for NODATA); the
@@ -30,13 +30,15 @@ export {
   ALGORITHM_ECDSAP256SHA256,
   FLAGS_CSK,
   FLAGS_ZSK,
+  isKeySigningKey,
   DIGEST_SHA256,
   type DsRecord,
 } from './signing-key.ts';
 export { rrsigLabels, rrsigHeader, signingInput, signRrset, rrsigTail, type RrsigTimes } from './rrsig.ts';
 export { ZoneSigner, type ZoneSignerOptions, type SignerStats } from './zone-signer.ts';
 export { signZone, signEntry, type SnapshotSigner } from './snapshot-signer.ts';
-export { pickSigningKey, compareKeyPriority, isUsableKey } from './key-selection.ts';
+export { compareKeyPriority, isUsableKey } from './key-selection.ts';
+export { planZoneKeys, type RolloverTiming, type ZoneKeyPlan, type PlannedKey, type ZoneKeyState } from './rollover.ts';
 export {
   DnssecService,
   type DnssecServiceOptions,

@@ -1,9 +1,10 @@
 /**
- * Which stored key signs a zone. Several keys can be stored for one zone (a key generated here and
- * keys adopted from peers by key sync); every Overwatch must sign with the same one so that one DS
- * in the parent validates answers from all of them. The rule is deterministic and needs no
+ * Which stored key wins when several of one role are stored for a zone (keys generated here and
+ * keys adopted from peers by key sync): every Overwatch must choose the same one so that one DS in
+ * the parent validates answers from all of them. The rule is deterministic and needs no
  * coordination: among active algorithm-13 keys with private material, the oldest (smallest
- * createdAtMs) wins; ties go to the smaller public key (base64 compared as a string). Pure.
+ * createdAtMs) wins; ties go to the smaller public key (base64 compared as a string). rollover.ts
+ * applies it to key-signing keys and to ZSK successors. Pure.
  */
 import type { DnssecKeyRecord } from '../store/index.ts';
 import { ALGORITHM_ECDSAP256SHA256 } from './signing-key.ts';
@@ -16,11 +17,4 @@ export function isUsableKey(k: DnssecKeyRecord): boolean {
 export function compareKeyPriority(a: Pick<DnssecKeyRecord, 'createdAtMs' | 'publicKey'>, b: Pick<DnssecKeyRecord, 'createdAtMs' | 'publicKey'>): number {
   if (a.createdAtMs !== b.createdAtMs) return a.createdAtMs - b.createdAtMs;
   return a.publicKey < b.publicKey ? -1 : a.publicKey > b.publicKey ? 1 : 0;
-}
-
-/** The key that signs, or undefined when none is usable. */
-export function pickSigningKey(keys: readonly DnssecKeyRecord[]): DnssecKeyRecord | undefined {
-  let best: DnssecKeyRecord | undefined;
-  for (const k of keys) if (isUsableKey(k) && (best === undefined || compareKeyPriority(k, best) < 0)) best = k;
-  return best;
 }

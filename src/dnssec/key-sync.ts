@@ -6,10 +6,11 @@
  * (key-sync-crypto.ts: AES-256-GCM under an HKDF of the shared secret, metadata authenticated).
  * Each node polls its `dnssec.key_sync.peers` every `poll_interval` (and once at start), opens
  * the keys it does not have, checks that each private key matches its public key, and stores
- * them (source `peer:<url>`). Which key signs is then the deterministic rule of key-selection.ts
- * (oldest key wins), so every node converges on the same signing key without coordination, and
- * every known key stays published and signs the DNSKEY RRset, so a DS taken from any node
- * before convergence keeps validating.
+ * them (source `peer:<url>`). Which keys sign is then the deterministic plan of rollover.ts (the
+ * oldest KSK wins; ZSKs by their publication times), so every node converges on the same keys
+ * without coordination, and every known KSK stays published and signs the DNSKEY RRset, so a DS
+ * taken from any node before convergence keeps validating. A key a node has retired is stored
+ * inactive, so a peer still offering it does not bring it back.
  *
  * Failures (peer down, bad JSON, wrong secret, tampering) are counted per peer and reported in
  * the status; they never touch DNS, which keeps answering with the keys it has.
@@ -77,6 +78,8 @@ export interface KeySyncerOptions {
   clock: Clock;
   log: DnssecLog;
   onFailure?: (peer: string) => void;
+  /** After every round, whatever its outcome (the service re-plans its keys: rollover.ts). */
+  onRound?: () => void;
   /** Injectable for tests; global fetch otherwise. */
   fetch?: typeof fetch;
 }
@@ -117,6 +120,7 @@ export class KeySyncer implements Closeable {
   #timer?: TimerHandle;
   #running?: Promise<void>;
   #closed = false;
+  #roundsDone = 0;
 
   constructor(o: KeySyncerOptions) {
     this.#o = o;
@@ -163,8 +167,16 @@ export class KeySyncer implements Closeable {
     this.#timer = this.#o.clock.setTimer(Math.min(this.#o.pollIntervalMs, 86_400_000), () => void this.syncNow());
   }
 
+  /** True once every peer has been asked at least once (answered or failed). */
+  get firstRoundDone(): boolean {
+    return this.#roundsDone > 0;
+  }
+
   async #round(): Promise<void> {
     await Promise.all(this.#peers.map((peer) => this.#syncPeer(peer)));
+    if (this.#closed) return;
+    this.#roundsDone++;
+    this.#o.onRound?.();
   }
 
   async #syncPeer(peer: string): Promise<void> {

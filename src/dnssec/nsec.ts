@@ -32,6 +32,18 @@ export function nsecRdata(nextKey: string, types: readonly number[]): Buffer {
   return Buffer.concat([Buffer.from(nextKey, 'latin1'), typeBitmap([...types, RRType.RRSIG, RRType.NSEC])]);
 }
 
+/** The two compact-denial bitmaps (RFC 9824 §3.2), built once: the online signer makes one NSEC per nonexistent name. */
+const NXNAME_BITMAP = typeBitmap([NXNAME_TYPE, RRType.RRSIG, RRType.NSEC]);
+const EMPTY_NON_TERMINAL_BITMAP = typeBitmap([RRType.RRSIG, RRType.NSEC]);
+
+/** `nsecRdata(nextKey, nonexistent ? [NXNAME_TYPE] : [])` with one allocation and no sorting. */
+export function compactDenialRdata(nextKey: string, nonexistent: boolean): Buffer {
+  const bitmap = nonexistent ? NXNAME_BITMAP : EMPTY_NON_TERMINAL_BITMAP;
+  const out = Buffer.allocUnsafe(nextKey.length + bitmap.length);
+  bitmap.copy(out, out.write(nextKey, 0, 'latin1'));
+  return out;
+}
+
 /**
  * The immediate successor of a name in canonical order, `\000.<name>` (RFC 4470 §3, RFC 9824 §3.2),
  * as a wire key. At the 255-octet limit the label cannot be prefixed: RFC 4471 §3.1.2 then

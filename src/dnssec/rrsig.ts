@@ -7,6 +7,7 @@
 import { sign } from 'node:crypto';
 import { RRClass, RRType, encodeRecordTail, labelCount } from '../dns/wire/index.ts';
 import { canonicalRdataOrder } from './canonical-order.ts';
+import { derToP1363, P256_SIGNATURE_BYTES } from '../ecdsa-signature.ts';
 import type { SigningKey } from './signing-key.ts';
 
 export interface RrsigTimes {
@@ -27,6 +28,11 @@ export function rrsigLabels(ownerKey: string): number {
 /** RRSIG RDATA without the signature field. */
 export function rrsigHeader(key: SigningKey, signerKey: string, ownerKey: string, type: number, ttlSeconds: number, times: RrsigTimes): Buffer {
   const out = Buffer.alloc(18 + signerKey.length);
+  writeRrsigHeader(out, key, signerKey, ownerKey, type, ttlSeconds, times);
+  return out;
+}
+
+function writeRrsigHeader(out: Buffer, key: SigningKey, signerKey: string, ownerKey: string, type: number, ttlSeconds: number, times: RrsigTimes): void {
   out.writeUInt16BE(type, 0);
   out[2] = key.algorithm;
   out[3] = rrsigLabels(ownerKey);
@@ -35,30 +41,56 @@ export function rrsigHeader(key: SigningKey, signerKey: string, ownerKey: string
   out.writeUInt32BE(times.inceptionSec >>> 0, 12);
   out.writeUInt16BE(key.keyTag, 16);
   out.write(signerKey, 18, 'latin1');
-  return out;
 }
 
-/** The exact bytes signed: RRSIG RDATA (no signature) || each RR in canonical form and order. */
+/** The exact bytes signed: RRSIG RDATA (no signature) || each RR in canonical form and order. One allocation. */
 export function signingInput(header: Buffer, ownerKey: string, type: number, ttlSeconds: number, rdatas: readonly Buffer[]): Buffer {
-  const owner = Buffer.from(ownerKey, 'latin1');
-  const parts: Buffer[] = [header];
-  for (const rdata of canonicalRdataOrder(rdatas)) {
-    const fixed = Buffer.alloc(10);
-    fixed.writeUInt16BE(type, 0);
-    fixed.writeUInt16BE(RRClass.IN, 2);
-    fixed.writeUInt32BE(ttlSeconds >>> 0, 4);
-    fixed.writeUInt16BE(rdata.length, 8);
-    parts.push(owner, fixed, rdata);
+  const canonical = rdatas.length === 1 ? rdatas : canonicalRdataOrder(rdatas);
+  let length = header.length;
+  for (const rdata of canonical) length += ownerKey.length + 10 + rdata.length;
+  const out = Buffer.allocUnsafe(length);
+  let at = header.copy(out, 0);
+  for (const rdata of canonical) {
+    at += out.write(ownerKey, at, 'latin1');
+    at = out.writeUInt16BE(type, at);
+    at = out.writeUInt16BE(RRClass.IN, at);
+    at = out.writeUInt32BE(ttlSeconds >>> 0, at);
+    at = out.writeUInt16BE(rdata.length, at);
+    at += rdata.copy(out, at);
   }
-  return Buffer.concat(parts);
+  return out;
 }
 
 /** The full RRSIG RDATA over `rdatas` (any order; canonicalised here). */
 export function signRrset(key: SigningKey, ownerKey: string, type: number, ttlSeconds: number, rdatas: readonly Buffer[], times: RrsigTimes): Buffer {
-  const header = rrsigHeader(key, key.apexKey, ownerKey, type, ttlSeconds, times);
-  const signature = sign('sha256', signingInput(header, ownerKey, type, ttlSeconds, rdatas), { key: key.privateKey, dsaEncoding: 'ieee-p1363' });
-  return Buffer.concat([header, signature]);
+  return signRrsetTail(key, ownerKey, type, ttlSeconds, rdatas, times).subarray(TAIL_FIXED);
 }
+
+/**
+ * The RRSIG record tail (TYPE onwards, RR TTL = the covered TTL) over `rdatas`, built in one buffer:
+ * what the online signer stores. Node's `dsaEncoding: 'ieee-p1363'` costs ~2.5x the signature
+ * itself (measured on Node 24 / OpenSSL 3.0: ~10k/s against ~27k/s for DER on one core), so the
+ * signature is made in DER and its r and s are copied into place (ecdsa-signature.ts).
+ */
+export function signRrsetTail(key: SigningKey, ownerKey: string, type: number, ttlSeconds: number, rdatas: readonly Buffer[], times: RrsigTimes): Buffer {
+  const signerKey = key.apexKey;
+  const headerLength = 18 + signerKey.length;
+  // Its own memory, not a slice of Node's shared pool: signatures live in the cache for days, and a
+  // pooled slice would keep the whole pool block alive with it.
+  const out = Buffer.allocUnsafeSlow(TAIL_FIXED + headerLength + P256_SIGNATURE_BYTES);
+  out.writeUInt16BE(RRType.RRSIG, 0);
+  out.writeUInt16BE(RRClass.IN, 2);
+  out.writeUInt32BE(ttlSeconds >>> 0, 4);
+  out.writeUInt16BE(headerLength + P256_SIGNATURE_BYTES, 8);
+  const header = out.subarray(TAIL_FIXED, TAIL_FIXED + headerLength);
+  writeRrsigHeader(header, key, signerKey, ownerKey, type, ttlSeconds, times);
+  const der = sign('sha256', signingInput(header, ownerKey, type, ttlSeconds, rdatas), key.privateKey);
+  derToP1363(der, out, TAIL_FIXED + headerLength);
+  return out;
+}
+
+/** Type, class, TTL and RDLENGTH in front of an RRSIG RDATA. */
+const TAIL_FIXED = 10;
 
 /** An RRSIG record tail (TYPE onwards) with RR TTL = the covered RRset's TTL (RFC 4034 §3). */
 export function rrsigTail(rdata: Buffer, ttlSeconds: number): Buffer {

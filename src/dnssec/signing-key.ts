@@ -12,6 +12,13 @@ export const ALGORITHM_ECDSAP256SHA256 = 13;
 export const FLAGS_CSK = 257;
 export const FLAGS_ZSK = 256;
 export const DIGEST_SHA256 = 2;
+/** DNSKEY flag bit 15 (RFC 4034 §2.1.1): Secure Entry Point, the key the parent's DS points at. */
+const SEP_FLAG = 1;
+
+/** True for a key-signing key (KSK or CSK): it signs the DNSKEY RRset and its DS goes to the parent. */
+export function isKeySigningKey(k: { flags: number }): boolean {
+  return (k.flags & SEP_FLAG) === SEP_FLAG;
+}
 const DNSKEY_PROTOCOL = 3;
 
 export interface DsRecord {

@@ -17,9 +17,9 @@
 import { RRType, encodeRecordTail } from '../dns/wire/index.ts';
 import type { SignedRecord, ZoneDenial } from '../model/index.ts';
 import { canonicalRdataOrder } from './canonical-order.ts';
-import { NXNAME_TYPE, nsecRdata, successorKey } from './nsec.ts';
-import { rrsigTail, signRrset } from './rrsig.ts';
-import type { SigningKey } from './signing-key.ts';
+import { compactDenialRdata, nsecRdata, successorKey } from './nsec.ts';
+import { signRrsetTail } from './rrsig.ts';
+import { isKeySigningKey, type SigningKey } from './signing-key.ts';
 
 export interface ZoneSignerOptions {
   /** Wall-clock milliseconds (signature times are compared with validators' clocks). */
@@ -45,6 +45,7 @@ export interface SignerStats {
 }
 
 interface CachedRrsig {
+  id: string;
   tail: Buffer;
   refreshAtMs: number;
   generation: number;
@@ -56,18 +57,22 @@ interface CachedProof {
 }
 
 const DEFAULT_SKEW_MS = 3_600_000;
+
 const DEFAULT_MAX_DENIALS = 10_000;
 
 export class ZoneSigner implements ZoneDenial {
   readonly apexKey: string;
   #negativeTtl: number;
   readonly #key: SigningKey;
+  readonly #keys: SigningKey[];
   readonly #dnskeySigners: SigningKey[];
   readonly #published: Buffer[];
   readonly #opts: ZoneSignerOptions;
   readonly #skewMs: number;
   readonly #maxDenials: number;
   readonly #cache = new Map<string, CachedRrsig>();
+  /** Cache entries by the tail they hold, for retain() (an incremental build reusing signed RRsets). */
+  readonly #byTail = new WeakMap<Buffer, CachedRrsig>();
   /** Proofs for nonexistent names and for empty non-terminals, keyed by the query name's wire key. */
   readonly #nxProofs = new Map<string, CachedProof>();
   readonly #entProofs = new Map<string, CachedProof>();
@@ -75,9 +80,11 @@ export class ZoneSigner implements ZoneDenial {
   readonly stats: SignerStats = { signaturesMade: 0, cacheHits: 0, cached: 0, signSecondsTotal: 0, overBudget: 0 };
 
   /**
-   * `key` signs every RRset (a CSK). `otherKeys` (keys adopted by key sync, keys being rolled)
-   * are published in the DNSKEY RRset and sign that RRset too, so a DS of any of them validates:
-   * DS -> that key -> its RRSIG over the DNSKEY RRset -> the signing key -> everything else.
+   * `key` signs every RRset but the DNSKEY RRset: the active ZSK, or the KSK itself when there is
+   * none (a CSK). `otherKeys` are published in the DNSKEY RRset beside it: KSKs adopted by key sync
+   * or from an older start, and ZSKs being pre-published or retired (rollover.ts). Every published
+   * key-signing key (SEP flag) signs the DNSKEY RRset, so a DS of any of them validates:
+   * DS -> that KSK -> its RRSIG over the DNSKEY RRset -> the data-signing key -> everything else.
    */
   constructor(key: SigningKey, negativeTtlSeconds: number, opts: ZoneSignerOptions, otherKeys: readonly SigningKey[] = []) {
     this.#key = key;
@@ -87,8 +94,10 @@ export class ZoneSigner implements ZoneDenial {
     this.#skewMs = opts.inceptionSkewMs ?? DEFAULT_SKEW_MS;
     this.#maxDenials = opts.maxDenials ?? DEFAULT_MAX_DENIALS;
     const others = otherKeys.filter((k) => !k.dnskeyRdata.equals(key.dnskeyRdata));
-    this.#dnskeySigners = [key, ...others];
-    this.#published = canonicalRdataOrder(this.#dnskeySigners.map((k) => k.dnskeyRdata));
+    this.#keys = [key, ...others];
+    this.#dnskeySigners = this.#keys.filter(isKeySigningKey);
+    if (this.#dnskeySigners.length === 0) throw new TypeError(`DNSSEC keys of ${key.zone}: no key-signing key (flags 257) to sign the DNSKEY RRset`);
+    this.#published = canonicalRdataOrder(this.#keys.map((k) => k.dnskeyRdata));
   }
 
   /** TTL of NSEC records: min(SOA TTL, SOA MINIMUM) (RFC 9077 §3). */
@@ -113,18 +122,27 @@ export class ZoneSigner implements ZoneDenial {
     return this.#published;
   }
 
-  /** Every key in the DNSKEY RRset, the signing key first. */
+  /** Every key in the DNSKEY RRset, the data-signing key first. */
   get keys(): readonly SigningKey[] {
+    return this.#keys;
+  }
+
+  /** The key-signing keys (SEP flag) in the order given: their DS records are the ones to publish. */
+  get keySigningKeys(): readonly SigningKey[] {
     return this.#dnskeySigners;
   }
 
-  /** RRSIG tails over the DNSKEY RRset, one per published key (signing key first). */
+  /** The largest TTL of any RRset this signer has signed (a retired key stays published this much longer). */
+  maxSignedTtlSeconds = 0;
+
+  /** RRSIG tails over the DNSKEY RRset, one per key-signing key. */
   dnskeyRrsigs(ttlSeconds: number): Buffer[] {
     return this.#dnskeySigners.map((k) => this.rrsig(this.apexKey, RRType.DNSKEY, ttlSeconds, this.#published, k));
   }
 
   /** RRSIG record tail over an RRset (RDATAs in any order), from the cache when still fresh. */
   rrsig(ownerKey: string, type: number, ttlSeconds: number, rdatas: readonly Buffer[], key: SigningKey = this.#key): Buffer {
+    if (ttlSeconds > this.maxSignedTtlSeconds) this.maxSignedTtlSeconds = ttlSeconds;
     const canonical = canonicalRdataOrder(rdatas);
     let id = `${key.keyTag}|${ownerKey}|${type}|${ttlSeconds}`;
     for (const r of canonical) id += `|${r.toString('latin1')}`;
@@ -135,9 +153,30 @@ export class ZoneSigner implements ZoneDenial {
       this.stats.cacheHits++;
       return hit.tail;
     }
-    const tail = rrsigTail(this.#sign(ownerKey, type, ttlSeconds, canonical, now, key), ttlSeconds);
-    this.#cache.set(id, { tail, refreshAtMs: now + this.#opts.validityMs / 2, generation: this.#generation });
+    const tail = this.#sign(ownerKey, type, ttlSeconds, canonical, now, key);
+    const entry = { id, tail, refreshAtMs: now + this.#opts.validityMs / 2, generation: this.#generation };
+    this.#cache.set(id, entry);
+    this.#byTail.set(tail, entry);
     return tail;
+  }
+
+  /**
+   * For a Snapshot build that reuses RRsets signed by an earlier one (overwatch/snapshot-builder.ts
+   * updateSnapshot): marks their RRSIGs as used by this build, so sweep() keeps them, without
+   * re-deriving their cache keys (O(1) per RRSIG instead of sorting and concatenating RDATAs).
+   * False when one is no longer cached by this signer or is due for refresh: sign the RRset again.
+   */
+  retain(tails: readonly Buffer[]): boolean {
+    const now = this.#opts.nowMs();
+    for (const tail of tails) {
+      const e = this.#byTail.get(tail);
+      if (e === undefined || e.refreshAtMs <= now || this.#cache.get(e.id) !== e) return false;
+    }
+    for (const tail of tails) {
+      this.#byTail.get(tail)!.generation = this.#generation;
+      this.stats.cacheHits++;
+    }
+    return true;
   }
 
   /** An NSEC at `ownerKey` with next name `\000.owner` and `types` (+ RRSIG NSEC), signed. */
@@ -152,7 +191,7 @@ export class ZoneSigner implements ZoneDenial {
    * owned by the name with bitmap `RRSIG NSEC NXNAME` for a nonexistent name, `RRSIG NSEC` for an
    * empty non-terminal (§3.2). Signed on first use, cached (FIFO, bounded).
    */
-  /** Online signatures for proofs, per second (a quarter of a core at ~8,600 signatures/s). */
+  /** Online signatures for proofs, per second (about a tenth of a core: one proof costs ~50 µs of CPU). */
   static readonly ONLINE_SIGNATURES_PER_SECOND = 2000;
   #budgetSecond = -1;
   #budgetLeft = 0;
@@ -183,10 +222,9 @@ export class ZoneSigner implements ZoneDenial {
       this.stats.cacheHits++;
       return hit.record;
     }
-    const rdata = nsecRdata(successorKey(qnameKey), isEmptyNonTerminal ? [] : [NXNAME_TYPE]);
+    const rdata = compactDenialRdata(successorKey(qnameKey), !isEmptyNonTerminal);
     const ttl = this.#negativeTtl;
-    const sig = this.#sign(qnameKey, RRType.NSEC, ttl, [rdata], now);
-    const record = { tail: encodeRecordTail(RRType.NSEC, ttl, rdata), rrsig: rrsigTail(sig, ttl) };
+    const record = { tail: encodeRecordTail(RRType.NSEC, ttl, rdata), rrsig: this.#sign(qnameKey, RRType.NSEC, ttl, [rdata], now) };
     if (hit === undefined && proofs.size >= this.#maxDenials) proofs.delete(proofs.keys().next().value!);
     proofs.set(qnameKey, { record, refreshAtMs: now + this.#opts.validityMs / 2 });
     return record;
@@ -230,9 +268,10 @@ export class ZoneSigner implements ZoneDenial {
     return this.#cache.size + this.#nxProofs.size + this.#entProofs.size;
   }
 
+  /** The RRSIG record tail over `rdatas`. */
   #sign(ownerKey: string, type: number, ttlSeconds: number, rdatas: readonly Buffer[], now: number, key: SigningKey = this.#key): Buffer {
     const started = performance.now();
-    const rdata = signRrset(key, ownerKey, type, ttlSeconds, rdatas, {
+    const tail = signRrsetTail(key, ownerKey, type, ttlSeconds, rdatas, {
       inceptionSec: Math.floor((now - this.#skewMs) / 1000),
       expirationSec: Math.floor((now + this.#opts.validityMs) / 1000),
     });
@@ -240,6 +279,6 @@ export class ZoneSigner implements ZoneDenial {
     this.stats.signaturesMade++;
     this.stats.signSecondsTotal += seconds;
     this.#opts.onSign?.(seconds);
-    return rdata;
+    return tail;
   }
 }

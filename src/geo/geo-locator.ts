@@ -79,9 +79,12 @@ export class GeoLocator implements ClientLocator {
   readonly #byPointer = new Map<number, number>();
   #cachedDb: MmdbDatabase | null = null;
   readonly #scratch: DecisionScope = { prefixLength: 0 };
+  /** What it was built from (plain data): DNS worker threads rebuild the same locator from it. */
+  readonly spec: GeoLocatorSpec;
 
   constructor(spec: GeoLocatorSpec, holder: GeoDatabaseHolder) {
     this.#holder = holder;
+    this.spec = spec;
     const names: string[] = [];
     const idOf = (name: string): number => {
       let id = this.#ids.get(name);
@@ -113,6 +116,11 @@ export class GeoLocator implements ClientLocator {
     this.#mappingRegion = Int32Array.from(regionOfMapping);
     this.#trie = new PrefixTrie(this.#networks);
     this.regionNames = names;
+  }
+
+  /** Where the database comes from (a GeoDatabaseFile when one is configured). */
+  get databaseHolder(): GeoDatabaseHolder {
+    return this.#holder;
   }
 
   regionId(name: string): number {

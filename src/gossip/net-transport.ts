@@ -57,6 +57,8 @@ function closeServer(server: net.Server): Promise<void> {
   });
 }
 
+const UDP_RECV_BUFFER_BYTES = 2 * 1024 * 1024;
+
 export class NetTransport implements Transport {
   readonly localAddress: Address;
   readonly stats: NetTransportStats = { sendErrors: 0 };
@@ -74,6 +76,13 @@ export class NetTransport implements Transport {
       this.stats.sendErrors++;
     });
     this.#tcp.on('error', () => {});
+    // As memberlist's setUDPRecvBuf: 2 MiB (the kernel caps it at net.core.rmem_max), so the heartbeats
+    // of 1,000 agents that arrive while the event loop is busy (GC, a rebuild) wait instead of being dropped.
+    try {
+      this.#udp.setRecvBufferSize(UDP_RECV_BUFFER_BYTES);
+    } catch {
+      // not permitted here: the default buffer
+    }
   }
 
   static async create(opts: NetTransportOptions): Promise<NetTransport> {

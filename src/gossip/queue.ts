@@ -5,6 +5,7 @@
  * fewest transmissions first, then the largest that still fits, then the newest.
  * Pure: sizes in, byte slices out.
  */
+import { ownBytes } from './own-bytes.ts';
 
 /** memberlist's retransmitLimit. */
 export function retransmitLimit(retransmitMult: number, numNodes: number): number {
@@ -42,7 +43,8 @@ export class TransmitLimitedQueue {
    * sent its last time or was replaced (leave waits on this).
    */
   queue(msg: Buffer, name?: string, onFinished?: () => void): void {
-    const item: Item = { transmits: 0, id: ++this.#idGen, msg, name, onFinished };
+    // Queued for many gossip rounds: a copy of its own, not a view pinning a 64 KiB pool slab.
+    const item: Item = { transmits: 0, id: ++this.#idGen, msg: ownBytes(msg), name, onFinished };
     if (name !== undefined) {
       const old = this.#byName.get(name);
       if (old) {

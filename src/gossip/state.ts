@@ -17,6 +17,7 @@ import {
   type PushNodeState,
 } from './codec.ts';
 import { Suspicion, expectedConfirmations, suspicionTimeoutMs } from './suspicion.ts';
+import { ownBytes } from './own-bytes.ts';
 
 export interface NodeRecord {
   name: string;
@@ -164,15 +165,16 @@ export class NodeTable {
     let state = this.#map.get(a.node);
     let updatesNode = false;
     if (!state) {
+      // Kept for the member's lifetime: copies of their own, not views of the received packet's pool slab.
       state = {
         name: a.node,
-        addr: a.addr,
+        addr: ownBytes(a.addr),
         port: a.port,
-        meta: a.meta,
+        meta: ownBytes(a.meta),
         incarnation: 0,
         state: NodeStateCode.Dead,
         stateChangeMs: nowMs,
-        vsn: a.vsn.length > 5 ? a.vsn : Buffer.alloc(0),
+        vsn: a.vsn.length > 5 ? ownBytes(a.vsn) : Buffer.alloc(0),
       };
       this.#map.set(a.node, state);
       // Random insertion keeps the failure-detection bound low on average (Go's randomOffset).
@@ -203,10 +205,10 @@ export class NodeTable {
       this.#refute(state, a.incarnation, effects);
     } else {
       effects.push({ kind: 'broadcast', node: a.node, msg: encodeAlive(a), onFinished: opts.onFinished });
-      if (a.vsn.length > 0) state.vsn = a.vsn;
+      if (a.vsn.length > 0 && !a.vsn.equals(state.vsn)) state.vsn = ownBytes(a.vsn);
       state.incarnation = a.incarnation;
-      state.meta = a.meta;
-      state.addr = a.addr;
+      if (!a.meta.equals(state.meta)) state.meta = ownBytes(a.meta);
+      if (!a.addr.equals(state.addr)) state.addr = ownBytes(a.addr);
       state.port = a.port;
       if (state.state !== NodeStateCode.Alive) {
         state.state = NodeStateCode.Alive;

@@ -30,15 +30,15 @@ export class DnsQueryStats {
   refused = 0;
   truncated = 0;
 
-  /** Counts one answered query; `domain` is the served name or null. */
-  record(domain: string | null, qtype: number, rcode: number, truncated: boolean): void {
+  /** Counts `n` (one unless told: DNS worker threads report in batches) answered queries; `domain` is the served name or null. */
+  record(domain: string | null, qtype: number, rcode: number, truncated: boolean, n = 1): void {
     let slots: Float64Array = this.#other;
     if (domain !== null) {
       slots = this.#byDomain.get(domain) ?? this.#newDomain(domain);
     }
-    slots[typeSlot[qtype & 0xffff]! * RCODE_SLOTS + rcodeSlot[rcode & 0xfff]!]!++;
-    if (rcode === 5) this.refused++;
-    if (truncated) this.truncated++;
+    slots[typeSlot[qtype & 0xffff]! * RCODE_SLOTS + rcodeSlot[rcode & 0xfff]!]! += n;
+    if (rcode === 5) this.refused += n;
+    if (truncated) this.truncated += n;
   }
 
   #newDomain(domain: string): Float64Array {

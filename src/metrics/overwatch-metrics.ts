@@ -55,6 +55,8 @@ export class OverwatchMetrics {
   readonly agentUnsignedAccepted: Counter;
   /** Set by the gossip endpoint when it starts: the live member count. */
   gossipMembers: () => number = () => 0;
+  /** Set when the REST API starts: its in-flight limit's counters. */
+  apiRequests: () => { inFlight: number; refused: number } = () => ({ inFlight: 0, refused: 0 });
 
   constructor(source: OverwatchMetricsSource, dns: DnsQueryStats, info: RuntimeInfo) {
     const registers = [this.registry];
@@ -128,7 +130,7 @@ export class OverwatchMetrics {
     });
     new Counter({
       name: 'opengslb_dns_tcp_connections_refused_total',
-      help: 'TCP connections closed at accept because the client already held dns.tcp_max_connections_per_client',
+      help: 'TCP connections closed at accept: the client already held dns.tcp_max_connections_per_client, or dns.tcp_max_connections were open',
       registers,
       collect() {
         this.reset();
@@ -275,6 +277,23 @@ export class OverwatchMetrics {
       registers,
       collect() {
         this.set(self.gossipMembers());
+      },
+    });
+    new Gauge({
+      name: 'opengslb_api_requests_in_flight',
+      help: 'REST API requests being processed now (event streams not included)',
+      registers,
+      collect() {
+        this.set(self.apiRequests().inFlight);
+      },
+    });
+    new Counter({
+      name: 'opengslb_api_requests_refused_total',
+      help: 'REST API requests answered 503 at once because the in-flight limit was reached',
+      registers,
+      collect() {
+        this.reset();
+        this.inc(self.apiRequests().refused);
       },
     });
     new Gauge({

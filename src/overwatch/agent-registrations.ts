@@ -96,6 +96,7 @@ export class AgentRegistrations {
       const before = registry.get(id);
       if (before && before.source !== 'agent') continue; // an agent cannot take over a static or API server
       const healthCheck = validationCheck(config, rb.healthCheck);
+      const checkBefore = before?.healthCheck;
       const b = registry.upsertAgentBackend(
         { service: rb.service, address: rb.address, port: rb.port, weight: rb.weight, region: r.region, agentId: r.agentId, healthCheck, healthy: rb.healthy, draining: rb.draining, staleAfterMs: r.staleAfterMs },
         now,
@@ -116,7 +117,9 @@ export class AgentRegistrations {
           draining: b.draining,
         });
       }
-      this.#track(b);
+      // The Registry replaces the check object only when the definition changed: a heartbeat that
+      // repeats the registration leaves the scheduled validation alone (no churn per heartbeat).
+      if (!before || b.healthCheck !== checkBefore || !this.#d.targets.has(b.id)) this.#track(b);
     }
     if (toPersist.length > 0) store.agentBackends.upsertMany(toPersist);
     this.#touchStore(r.agentId, now);

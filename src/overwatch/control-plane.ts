@@ -228,8 +228,7 @@ export class ControlPlane implements OverwatchControl {
       region: changes.region ?? b.region,
     };
     this.#d.store.documents.put('servers', id, next);
-    b.weight = next.weight;
-    b.region = next.region;
+    this.#d.registry.upsertApiBackend({ ...next, healthCheck: b.healthCheck }, this.nowMs()); // through the Registry: it tracks what to rebuild
     this.#d.changed();
     return this.#view(b, this.#overridesByKey());
   }

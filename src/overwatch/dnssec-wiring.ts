@@ -45,6 +45,7 @@ function syncKeyFrom(config: Config): Buffer | null {
 export function openDnssec(o: DnssecWiringOptions): DnssecRuntime | undefined {
   if (!o.config.dnssec.enabled) return undefined;
   const metrics = createDnssecMetrics(o.metrics);
+  let sync: KeySyncer | undefined;
   const service = new DnssecService({
     config: o.config.dnssec,
     keys: o.store.dnssecKeys,
@@ -52,11 +53,14 @@ export function openDnssec(o: DnssecWiringOptions): DnssecRuntime | undefined {
     log: o.log,
     requestRebuild: o.requestRebuild,
     onSign: (seconds) => metrics.signingSeconds.observe(seconds),
+    dnskeyTtlSeconds: o.config.dns.defaultTtlSeconds,
+    // A node joining a cluster first learns the cluster's keys, then decides whether a ZSK is due.
+    mayGenerateZsk: () => (sync ? !sync.enabled || sync.firstRoundDone : o.config.dnssec.keySync.peers.length === 0),
   });
   service.ensureZones(o.config.dns.zones);
   registerDnssecReadouts(o.metrics, service, () => o.clock.nowMs());
   const ks = o.config.dnssec.keySync;
-  const sync = new KeySyncer({
+  sync = new KeySyncer({
     service,
     peers: ks.peers,
     pollIntervalMs: ks.pollIntervalMs,
@@ -65,6 +69,7 @@ export function openDnssec(o: DnssecWiringOptions): DnssecRuntime | undefined {
     clock: o.clock,
     log: o.log,
     onFailure: (peer) => metrics.keySyncFailures.inc({ peer }),
+    onRound: () => service.replanAll(),
   });
   if (ks.peers.length > 0 && sync.syncKey === null) o.log.warn({ peers: ks.peers }, 'dnssec.key_sync.peers is set but there is no dnssec.key_sync.shared_secret or gossip key: key sync is off');
   else if (ks.peers.length > 0 && ks.sharedSecret === undefined) {
@@ -83,7 +88,7 @@ export function openDnssec(o: DnssecWiringOptions): DnssecRuntime | undefined {
 }
 
 /** The build input with the signer added (keys for zones a reload added are made here). */
-export function withSigner(input: SnapshotInput, dnssec: DnssecRuntime | undefined): SnapshotInput {
+export function withSigner<T extends Pick<SnapshotInput, 'zones' | 'signer'>>(input: T, dnssec: DnssecRuntime | undefined): T {
   if (!dnssec) return input;
   dnssec.service.ensureZones(input.zones.map((z) => z.apex));
   return { ...input, signer: dnssec.service };

@@ -5,7 +5,8 @@
  */
 export { Overwatch, type OverwatchOptions } from './overwatch.ts';
 export { Registry, registrySettingsFrom, type BackendInput, type HealthChange, type RegistrySettings } from './registry.ts';
-export { buildSnapshot, type SnapshotInput, type BackendView, type NameSpec, type ZoneSpec } from './snapshot-builder.ts';
+export { buildSnapshot, updateSnapshot, type SnapshotInput, type SnapshotUpdate, type NameInput, type BackendView, type NameSpec, type ZoneSpec } from './snapshot-builder.ts';
+export { rebuildSnapshot } from './rebuild-snapshot.ts';
 export { staticBackends, unservablePolicies } from './static-servers.ts';
 export {
   ControlError,

@@ -12,7 +12,7 @@ import type { Logger } from '../log/index.ts';
 import type { Snapshot } from '../model/index.ts';
 import { OpenGslbError } from '../errors.ts';
 import { Registry, registrySettingsFrom, type HealthChange } from './registry.ts';
-import { buildSnapshot } from './snapshot-builder.ts';
+import { rebuildSnapshot } from './rebuild-snapshot.ts';
 import { openDnssec, withSigner, type DnssecRuntime } from './dnssec-wiring.ts';
 import { RoutingRuntime } from './routing-wiring.ts';
 import { staticBackends, unservablePolicies } from './static-servers.ts';
@@ -57,6 +57,7 @@ export class Overwatch implements Closeable {
   #dnsStarted = false;
   #firstRoundDone = false;
   #rebuildQueued = false;
+  #rebuildForced = false;
   #deadlineTimer?: TimerHandle;
   #closing?: Promise<void>;
 
@@ -88,13 +89,19 @@ export class Overwatch implements Closeable {
       },
       onTiming: (seconds) => this.metrics.dnsQueryDuration.observe(seconds),
       onError: (err) => this.#log.error({ err }, 'dns listener error'),
+      // dns.workers > 1: UDP answers come from worker threads, counted in batches (onDnsResponse sees TCP only).
+      workers: config.dns.workers,
+      onResponseCount: (domain, qtype, rcode, truncated, n) => this.dnsStats.record(domain, qtype, rcode, truncated, n),
+      signatureValidityMs: config.dnssec.signatureValidityMs,
+      udpIo: config.dns.udpIo,
+      onUdpIoFallback: (reason) => this.#log.warn({ reason }, 'native UDP I/O unavailable: answering UDP with the pure-JS dgram path'),
     });
     this.agents = new AgentRegistrations({
       registry: this.registry,
       store,
       config: () => this.#config,
       nowMs: () => this.#clock.nowMs(),
-      changed: () => this.#scheduleRebuild(),
+      changed: () => this.#scheduleRebuild(false), // the Registry knows what a report changed (usually nothing)
       targets: {
         add: (b) => this.#scheduler.add(b.id, { address: b.address, port: b.port }, b.healthCheck),
         update: (b) => this.#scheduler.update(b.id, { address: b.address, port: b.port }, b.healthCheck),
@@ -145,8 +152,8 @@ export class Overwatch implements Closeable {
     });
     this.metrics = new OverwatchMetrics(this.#control, this.dnsStats, {
       limits: () => ({
-        rateLimitedDropped: this.#dns.rateLimiter?.stats.dropped ?? 0,
-        rateLimitedSlipped: this.#dns.rateLimiter?.stats.slipped ?? 0,
+        rateLimitedDropped: this.#dns.rateLimitStats.dropped,
+        rateLimitedSlipped: this.#dns.rateLimitStats.slipped,
         tcpRefused: this.#dns.tcpRefused,
       }),
       version: VERSION,
@@ -239,7 +246,7 @@ export class Overwatch implements Closeable {
       throw err;
     }
     ow.#log.info(
-      { dns: `${config.dns.listen.host || '*'}:${ow.dnsPort}`, zones: config.dns.zones, static_backends: ow.registry.backends().length },
+      { dns: `${config.dns.listen.host || '*'}:${ow.dnsPort}`, zones: config.dns.zones, static_backends: ow.registry.backends().length, udp_io: ow.#dns.udpIo ?? ow.#dns.workers()[0]?.io, dns_workers: config.dns.workers },
       'overwatch serving DNS',
     );
     return ow;
@@ -319,19 +326,27 @@ export class Overwatch implements Closeable {
       return;
     }
     this.registry.setValidation(id, healthy, this.#clock.nowMs(), result.error, result.latencyMs);
-    this.#scheduleRebuild();
+    this.#scheduleRebuild(false);
   }
 
-  #scheduleRebuild(): void {
+  /**
+   * `force` false: the change went through the Registry (agent messages, check results, time), so a
+   * rebuild that finds no changed name publishes nothing. Everything else (routing data, DNSSEC
+   * keys and signature refresh, API writes) forces a new Snapshot.
+   */
+  #scheduleRebuild(force = true): void {
+    this.#rebuildForced ||= force;
     if (this.#rebuildQueued || this.#closing) return;
     this.#rebuildQueued = true;
     setImmediate(() => {
       this.#rebuildQueued = false;
-      if (!this.#closing) this.#rebuildNow();
+      const forced = this.#rebuildForced;
+      this.#rebuildForced = false;
+      if (!this.#closing) this.#rebuildNow(forced);
     });
   }
 
-  #rebuildNow(): void {
+  #rebuildNow(force = true): void {
     const now = this.#clock.nowMs();
     const reaped = this.registry.reapStale(now);
     this.agents.forget(reaped);
@@ -344,7 +359,8 @@ export class Overwatch implements Closeable {
       this.#logChange(c);
       this.metrics.healthChanges.inc({ status: c.after.status, authority: c.after.authority });
     }
-    const snapshot = buildSnapshot(withSigner(this.registry.snapshotInput(now), this.#dnssec), this.#dns.snapshot);
+    const snapshot = rebuildSnapshot(this.registry, this.#dns.snapshot, now, (input) => withSigner(input, this.#dnssec), force);
+    if (snapshot === this.#dns.snapshot) return this.#armDeadline(now); // nothing changed: keep serving it
     this.#routing?.attach(snapshot);
     this.#dns.publish(snapshot);
     this.#dnssec?.service.afterBuild();
@@ -372,7 +388,7 @@ export class Overwatch implements Closeable {
   #armDeadline(now: number): void {
     this.#deadlineTimer?.cancel();
     const next = this.registry.nextDeadlineMs(now);
-    if (next !== undefined) this.#deadlineTimer = this.#clock.setTimer(next - now, () => this.#scheduleRebuild());
+    if (next !== undefined) this.#deadlineTimer = this.#clock.setTimer(next - now, () => this.#scheduleRebuild(false));
   }
 
   close(): Promise<void> {

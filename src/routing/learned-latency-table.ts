@@ -49,6 +49,8 @@ export class LearnedLatencyTable implements ClientLatencyTable {
   #lengths6: number[] = [];
   /** LRU order (least recently reported first), keyed by cidr text. */
   readonly #order = new Map<string, LearnedPrefix>();
+  /** Bumped by every change (DNS worker threads get a fresh copy when it moves). */
+  version = 0;
 
   constructor(opts: LearnedLatencyOptions) {
     this.#opts = opts;
@@ -73,6 +75,7 @@ export class LearnedLatencyTable implements ClientLatencyTable {
       const narrowed = parseCidr(`${cidr.text.slice(0, cidr.text.indexOf('/'))}/${MAX_V6_PREFIX}`)!;
       text = narrowed.text;
     }
+    this.version++;
     let entry = this.#order.get(text);
     if (entry === undefined) {
       entry = { cidr: text, family: cidr.family, prefixLength, backends: new Map(), updatedMs: nowMs };
@@ -111,6 +114,7 @@ export class LearnedLatencyTable implements ClientLatencyTable {
   }
 
   #remove(entry: LearnedPrefix): void {
+    this.version++;
     this.#order.delete(entry.cidr);
     const cidr = parseCidr(entry.cidr)!;
     const len = entry.prefixLength;
@@ -162,7 +166,7 @@ export class LearnedLatencyTable implements ClientLatencyTable {
     const cutoff = nowMs - this.#opts.ttlMs;
     let removed = 0;
     for (const entry of [...this.#order.values()]) {
-      for (const [id, s] of entry.backends) if (s.updatedMs < cutoff) entry.backends.delete(id);
+      for (const [id, s] of entry.backends) if (s.updatedMs < cutoff && entry.backends.delete(id)) this.version++;
       if (entry.backends.size === 0) {
         this.#remove(entry);
         removed++;
@@ -174,7 +178,9 @@ export class LearnedLatencyTable implements ClientLatencyTable {
   /** Forgets a backend everywhere (it was removed from the registry). */
   forgetBackend(backendId: string): void {
     for (const entry of [...this.#order.values()]) {
-      if (entry.backends.delete(backendId) && entry.backends.size === 0) this.#remove(entry);
+      if (!entry.backends.delete(backendId)) continue;
+      this.version++;
+      if (entry.backends.size === 0) this.#remove(entry);
     }
   }
 

@@ -22,7 +22,8 @@ function controlWithDnssec(zones: string[]): { control: FakeControl; svc: Dnssec
     active: true,
   });
   const svc = new DnssecService({
-    config: { enabled: true, algorithm: 'ECDSAP256SHA256', keySync: { peers: [], pollIntervalMs: 3_600_000, timeoutMs: 30_000 }, signatureValidityMs: 7 * 86_400_000 },
+    config: { enabled: true, algorithm: 'ECDSAP256SHA256', keySync: { peers: [], pollIntervalMs: 3_600_000, timeoutMs: 30_000 }, signatureValidityMs: 7 * 86_400_000, rollover: { zskLifetimeMs: 0, propagationDelayMs: 0 } },
+    dnskeyTtlSeconds: 300,
     keys,
     clock: new ManualClock(T0),
     log: silentLog,
@@ -106,9 +107,14 @@ test('GET /api/v1/dnssec/status shows keys, tags, ages, the cache and never a pr
       age_seconds: 86400,
       source: 'local',
       signing: true,
+      role: 'ksk',
+      state: 'active',
+      active_from: null,
+      remove_at: null,
     },
   ]);
   assert.equal(zone.next_refresh, null, 'nothing signed yet');
+  assert.deepEqual(zone.rollover, { zsk_lifetime_seconds: 0, next_event: null });
   assert.doesNotMatch(res.text, /PRIVATE KEY/);
 });
 

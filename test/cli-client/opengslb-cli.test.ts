@@ -294,7 +294,7 @@ test('dnssec ds, status and sync read a signing Overwatch: the DS record in zone
   const status = await cli([...sapi, 'dnssec', 'status']);
   assert.equal(status.code, 0, status.stderr);
   assert.match(status.stdout, /^Algorithm\s+ECDSAP256SHA256$/m);
-  assert.match(status.stdout, /^gslb\.test\s+\d+\s+257\s+yes\s+local\s+\d+s\s+\d+\s+in /m);
+  assert.match(status.stdout, /^gslb\.test\s+\d+\s+257\s+ksk\s+active\s+yes\s+local\s+\d+s\s+\d+\s+in /m);
   const sync = await cli([...sapi, 'dnssec', 'sync']);
   assert.equal(sync.code, 0, sync.stderr);
   assert.match(sync.stdout, /^Key sync\s+disabled \(no dnssec\.key_sync\.peers configured\)$/m);

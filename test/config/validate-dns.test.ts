@@ -23,7 +23,26 @@ test('dns defaults: :53, TTL 60, no last-healthy fallback, 1232-byte UDP cap, TC
     tcpMaxConnections: 1000,
     tcpMaxConnectionsPerClient: 32,
     rateLimit: { enabled: true, responsesPerSecond: 200, slip: 2, ipv4PrefixLength: 24, ipv6PrefixLength: 56, exempt: ['127.0.0.0/8', '::1/128'] },
+    workers: 1,
+    udpIo: 'auto',
   });
+});
+
+test('dns.udp_io is auto, native or js; anything else names file, line, key and the choices', async () => {
+  assert.equal(parse('dns:\n  udp_io: native\n').dns.udpIo, 'native');
+  assert.equal(parse('dns:\n  udp_io: js\n').dns.udpIo, 'js');
+  const { lines } = await parseProblems('dns:\n  udp_io: fast\n');
+  assert.equal(lines.length, 1);
+  assert.match(lines[0]!, /^cfg\.yaml:2: dns\.udp_io: expected one of auto, native, js, got "fast"/);
+});
+
+test('dns.workers is read; anything but an integer from 1 to 256 names file, line, key and expectation', async () => {
+  assert.equal(parse('dns:\n  workers: 2\n').dns.workers, 2);
+  for (const bad of ['0', '-1', '1.5', 'two', '257']) {
+    const { lines } = await parseProblems(`dns:\n  workers: ${bad}\n`);
+    assert.equal(lines.length, 1, bad);
+    assert.match(lines[0]!, /^cfg\.yaml:2: dns\.workers: expected an integer/, bad);
+  }
 });
 
 test('dns.rate_limit keys are read and a bad exempt CIDR names its line', () => {

@@ -13,6 +13,7 @@ test('DNSSEC is on by default with ECDSAP256SHA256, hourly key sync, 7-day signa
     algorithm: 'ECDSAP256SHA256',
     keySync: { peers: [], pollIntervalMs: 3_600_000, timeoutMs: 30_000 },
     signatureValidityMs: 7 * 86_400_000,
+    rollover: { zskLifetimeMs: 0, propagationDelayMs: 300_000 },
   });
 });
 
@@ -24,9 +25,9 @@ test("disabling DNSSEC is accepted with the guide's or the original's acknowledg
 
 test("disabling DNSSEC without the acknowledgement quotes the guide's sentence", async () => {
   const { lines } = await parseProblems('dnssec:\n  enabled: false\n  security_acknowledgment: "yes please"\n');
-  assert.deepEqual(lines, [`cfg.yaml:3: dnssec: to disable DNSSEC, security_acknowledgment must be set to: "${GUIDE}"`]);
+  assert.deepEqual(lines, [`cfg.yaml:3: dnssec.security_acknowledgment: to disable DNSSEC, security_acknowledgment must be set to: "${GUIDE}"`]);
   const missing = await parseProblems('dnssec:\n  enabled: false\n');
-  assert.deepEqual(missing.lines, [`cfg.yaml:2: dnssec: to disable DNSSEC, security_acknowledgment must be set to: "${GUIDE}"`]);
+  assert.deepEqual(missing.lines, [`cfg.yaml:2: dnssec.security_acknowledgment: to disable DNSSEC, security_acknowledgment must be set to: "${GUIDE}"`]);
 });
 
 test('algorithm 13 is accepted by number or name; others are refused', async () => {
@@ -50,4 +51,20 @@ test('dnssec.key_sync.shared_secret is read, must be 16+ characters, and is neve
     () => parseConfigText('dnssec:\n  key_sync:\n    shared_secret: "short-secret"\n', { sourcePath: 'ow.yaml' }),
     (err: Error) => /ow\.yaml:3: dnssec\.key_sync\.shared_secret: expected at least 16 characters/.test(err.message) && !err.message.includes('short-secret'),
   );
+});
+
+test('ZSK rollover: zsk_lifetime and propagation_delay are read; the delay defaults to two key sync polls plus the timeout', () => {
+  const on = parse('dnssec:\n  zsk_lifetime: 30d\n  propagation_delay: 1h\n').dnssec.rollover;
+  assert.deepEqual(on, { zskLifetimeMs: 30 * 86_400_000, propagationDelayMs: 3_600_000 });
+  const synced = parse('dnssec:\n  zsk_lifetime: 30d\n  key_sync:\n    peers: ["https://ow2.internal:8080"]\n    poll_interval: 1h\n    timeout: 30s\n').dnssec.rollover;
+  assert.equal(synced.propagationDelayMs, 2 * 3_600_000 + 30_000);
+});
+
+test('ZSK rollover: a propagation delay shorter than key sync needs, or a lifetime under two delays, is refused with the line', async () => {
+  const short = await parseProblems('dnssec:\n  propagation_delay: 10m\n  key_sync:\n    peers: ["https://ow2.internal:8080"]\n    poll_interval: 1h\n');
+  assert.deepEqual(short.lines, ['cfg.yaml:2: dnssec.propagation_delay: expected at least 2 × key_sync.poll_interval + key_sync.timeout (2h30s) with key sync peers, got 10m']);
+  const lifetime = await parseProblems('dnssec:\n  zsk_lifetime: 1h\n  propagation_delay: 40m\n');
+  assert.deepEqual(lifetime.lines, ['cfg.yaml:2: dnssec.zsk_lifetime: expected 0 (no rollover) or at least twice dnssec.propagation_delay (1h20m), got 1h']);
+  const notDuration = await parseProblems('dnssec:\n  zsk_lifetime: monthly\n');
+  assert.match(notDuration.lines[0]!, /^cfg\.yaml:2: dnssec\.zsk_lifetime: expected a duration/);
 });

@@ -2,6 +2,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Resolver } from 'node:dns/promises';
 import { DnsServer } from '../../src/dns/index.ts';
+import type { UdpIo } from '../../src/dns/native-udp.ts';
 import { buildSnapshot, type BackendView, type SnapshotInput } from '../../src/overwatch/snapshot-builder.ts';
 import { encodeQuery, udpExchange, tcpExchange, decode, rcodeOf, dig, kdig, udpGetsReply } from '../support/dns-client.ts';
 
@@ -45,14 +46,21 @@ function input(): SnapshotInput {
 
 let server: DnsServer;
 let port: number;
+/** dns-server-dgram.test.ts runs this file again on Node's dgram path. */
+const udpIo = (process.env.OPENGSLB_TEST_UDP_IO ?? 'auto') as UdpIo;
 
 before(async () => {
-  server = new DnsServer({ host: '127.0.0.1', port: 0, maxUdpPayload: 1232, tcpIdleTimeoutMs: 2000, tcpMaxConnections: 50 });
+  server = new DnsServer({ host: '127.0.0.1', port: 0, maxUdpPayload: 1232, tcpIdleTimeoutMs: 2000, tcpMaxConnections: 50, udpIo });
   await server.start();
   port = server.port;
   server.publish(buildSnapshot(input(), null));
 });
 after(() => server.close());
+
+test('listens on the UDP I/O path asked for', () => {
+  if (udpIo !== 'auto') assert.equal(server.udpIo, udpIo);
+  else assert.equal(server.udpIo, process.platform === 'linux' ? 'native' : 'js');
+});
 
 test('answers A with every healthy backend, authoritative, with the domain TTL', async () => {
   const res = decode(await udpExchange(port, encodeQuery(`app.${ZONE}`, 'A')));

@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import net from 'node:net';
 import { once } from 'node:events';
-import { ResponseRateLimiter, RateVerdict, ipv4ToNumber, DnsServer } from '../../src/dns/index.ts';
-import { buildSnapshot } from '../../src/overwatch/index.ts';
+import { ResponseRateLimiter, RateVerdict, ipv4ToNumber } from '../../src/dns/index.ts';
 import { encodeQuery, decode } from '../support/dns-client.ts';
+import { startOneNameServer } from '../support/one-name-server.ts';
 
 const config = { enabled: true, responsesPerSecond: 10, slip: 2, ipv4PrefixLength: 24, ipv6PrefixLength: 56, exempt: ['127.0.0.0/8'] };
 
@@ -43,22 +43,8 @@ test('the table stays bounded', () => {
   assert.ok(rl.trackedPrefixes <= 1000);
 });
 
-async function serve(rateLimit = { ...config, exempt: [] as string[] }, perClient = 32) {
-  const server = new DnsServer({ host: '127.0.0.1', port: 0, maxUdpPayload: 1232, tcpIdleTimeoutMs: 2000, tcpMaxConnections: 100, tcpMaxConnectionsPerClient: perClient, rateLimit });
-  await server.start();
-  server.publish(
-    buildSnapshot(
-      {
-        zones: [{ apex: 'rl.test', nameservers: ['ns1.rl.test'], hostmaster: 'hostmaster.rl.test', soaTtlSeconds: 60 }],
-        names: [{ name: 'a.rl.test', policy: 'round-robin', ttlSeconds: 5, maxAnswers: 8 }],
-        backends: [{ id: 'b', name: 'a.rl.test', address: '10.0.0.1', port: 80, weight: 1, region: 'r', serve: true }],
-        returnLastHealthy: false,
-        nowMs: 0,
-      },
-      null,
-    ),
-  );
-  return server;
+function serve(rateLimit = { ...config, exempt: [] as string[] }, perClient = 32) {
+  return startOneNameServer('rl.test', { tcpMaxConnectionsPerClient: perClient, rateLimit });
 }
 
 test('over UDP a flood from one prefix gets the burst answered, then truncated slips, and no amplification', async (t) => {

@@ -246,6 +246,11 @@ test('a signed answer that fits a 512-byte client is sent whole, without TC', as
 
 test('the responder survives a burst of random nonexistent names (bounded proof cache)', async () => {
   const sock = dgram.createSocket('udp4');
+  sock.bind(0, '127.0.0.1');
+  await once(sock, 'listening');
+  // The native UDP path sends the 200 answers in a few sendmmsg calls: the default receive buffer
+  // (~212 KB of skb truesize) would drop some of them before this loop reads them.
+  sock.setRecvBufferSize(4 * 1024 * 1024);
   let got = 0;
   sock.on('message', () => got++);
   for (let i = 0; i < 200; i++) sock.send(encodeQuery(`r${i}.${ZONE}`, 'A', DO), s.port, '127.0.0.1');

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { statSync } from 'node:fs';
 import path from 'node:path';
-import { DnssecService, SigningKey, pickSigningKey } from '../../src/dnssec/index.ts';
+import { DnssecService, SigningKey, planZoneKeys } from '../../src/dnssec/index.ts';
 import { wireKey } from '../../src/dns/wire/index.ts';
 import { ManualClock } from '../../src/lifecycle/index.ts';
 import { StateStore } from '../../src/store/index.ts';
@@ -12,10 +12,10 @@ import { MemoryKeys, silentLog, zoneInput, ZONE } from './signed-server.ts';
 
 const T0 = Date.UTC(2026, 10, 27);
 const DAY = 86_400_000;
-const config = { enabled: true, algorithm: 'ECDSAP256SHA256' as const, keySync: { peers: [], pollIntervalMs: 3_600_000, timeoutMs: 30_000 }, signatureValidityMs: 7 * DAY };
+const config = { enabled: true, algorithm: 'ECDSAP256SHA256' as const, keySync: { peers: [], pollIntervalMs: 3_600_000, timeoutMs: 30_000 }, signatureValidityMs: 7 * DAY, rollover: { zskLifetimeMs: 0, propagationDelayMs: 0 } };
 
 function service(keys: ConstructorParameters<typeof DnssecService>[0]['keys'], clock = new ManualClock(T0), requestRebuild = () => {}): DnssecService {
-  return new DnssecService({ config, keys, clock, log: silentLog, requestRebuild });
+  return new DnssecService({ config, keys, clock, log: silentLog, requestRebuild, dnskeyTtlSeconds: 300 });
 }
 
 test('first start generates a CSK per zone and stores it (PKCS#8 PEM, source local) in the 0600 database', (t) => {
@@ -59,7 +59,7 @@ test('the oldest active key signs when several are stored (deterministic across 
   for (const [k, source] of [[newer, 'local'], [older, 'peer:https://ow2.internal:8080']] as const) {
     keys.put({ zone: ZONE, keyTag: k.keyTag, algorithm: 13, flags: 257, publicKey: k.publicKeyBase64, privateKeyPem: k.privateKeyPem(), createdAtMs: k.createdAtMs, source, active: true });
   }
-  assert.equal(pickSigningKey(keys.listForZone(ZONE))!.publicKey, older.publicKeyBase64);
+  assert.equal(planZoneKeys(keys.listForZone(ZONE), T0, { zskLifetimeMs: 0, prePublishMs: 0, retireMs: 0 }).ksk!.publicKey, older.publicKeyBase64);
   const svc = service(keys);
   svc.ensureZones([ZONE]);
   assert.equal(svc.forZone(wireKey(ZONE))!.key.keyTag, older.keyTag);
@@ -71,7 +71,7 @@ test('a stored key that cannot be parsed is skipped and a usable one is made', (
   const keys = new MemoryKeys();
   keys.put({ zone: ZONE, keyTag: 1, algorithm: 13, flags: 257, publicKey: 'x', privateKeyPem: '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n', createdAtMs: T0, source: 'local', active: true });
   const errors: string[] = [];
-  const svc = new DnssecService({ config, keys, clock: new ManualClock(T0), log: { ...silentLog, error: (_o: object, m: string) => errors.push(m) }, requestRebuild: () => {} });
+  const svc = new DnssecService({ config, keys, clock: new ManualClock(T0), log: { ...silentLog, error: (_o: object, m: string) => errors.push(m) }, requestRebuild: () => {}, dnskeyTtlSeconds: 300 });
   svc.ensureZones([ZONE]);
   assert.equal(errors.length, 1);
   assert.ok(svc.forZone(wireKey(ZONE)));

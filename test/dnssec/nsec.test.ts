@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { NXNAME_TYPE, canonicalRdataOrder, compareCanonicalNames, nsecRdata, successorKey, typeBitmap, rrsigLabels } from '../../src/dnssec/index.ts';
 import { wireKey } from '../../src/dns/wire/index.ts';
+import { compactDenialRdata } from '../../src/dnssec/nsec.ts';
 
 const Z = 'gslb.example.com';
 const k = (n: string) => wireKey(n);
@@ -48,4 +49,12 @@ test('RRSIG labels do not count the root nor a leading * label', () => {
   assert.equal(rrsigLabels(k(Z)), 3);
   assert.equal(rrsigLabels(k(`www.${Z}`)), 4);
   assert.equal(rrsigLabels(k(`*.${Z}`)), 3);
+});
+
+test('compactDenialRdata is nsecRdata for the two compact-denial type sets', () => {
+  for (const name of [Z, `www.${Z}`, `a.b.${Z}`]) {
+    const next = successorKey(k(name));
+    assert.deepEqual(compactDenialRdata(next, true), nsecRdata(next, [NXNAME_TYPE]));
+    assert.deepEqual(compactDenialRdata(next, false), nsecRdata(next, []));
+  }
 });

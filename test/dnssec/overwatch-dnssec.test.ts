@@ -12,29 +12,12 @@ import { Overwatch } from '../../src/overwatch/index.ts';
 import { startApiServer } from '../../src/api/index.ts';
 import { parseConfigText } from '../../src/config/index.ts';
 import { delv, hasTool, tempDir, writeDelvAnchor } from './validator-tools.ts';
+import { staticOverwatchYaml } from '../support/static-overwatch-yaml.ts';
 
 const ZONE = 'gslb.example.com';
 
 function configText(dataDir: string): string {
-  return `mode: overwatch
-identity:
-  node_id: ow-dnssec-1
-dns:
-  listen_address: "127.0.0.1:0"
-  zones: [${ZONE}]
-regions:
-  - name: us-east
-    servers:
-      - { address: 192.0.2.10, port: 80, service: app.${ZONE} }
-      - { address: 192.0.2.11, port: 80, service: app.${ZONE} }
-domains:
-  - name: app.${ZONE}
-    regions: [us-east]
-api:
-  address: "127.0.0.1:0"
-  allowed_networks: [127.0.0.0/8]
-data_dir: ${dataDir}
-`;
+  return staticOverwatchYaml({ zone: ZONE, nodeId: 'ow-dnssec-1', dataDir, sections: 'api:\n  address: "127.0.0.1:0"\n  allowed_networks: [127.0.0.0/8]\n' });
 }
 
 /** Health checks are answered in-process: no traffic leaves the test. */

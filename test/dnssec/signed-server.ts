@@ -3,7 +3,7 @@
  * builder and DnssecService, with keys in an in-memory repository. The wall clock is real:
  * validators compare signature times with their own clock.
  */
-import { DnsServer } from '../../src/dns/index.ts';
+import { DnsServer, type DnsServerOptions } from '../../src/dns/index.ts';
 import { DnssecService, type DnssecServiceOptions } from '../../src/dnssec/index.ts';
 import { buildSnapshot, type BackendView, type SnapshotInput } from '../../src/overwatch/index.ts';
 import { systemClock, type Clock } from '../../src/lifecycle/index.ts';
@@ -17,11 +17,18 @@ export class MemoryKeys {
   readonly records: DnssecKeyRecord[] = [];
   put(r: DnssecKeyRecord): void {
     const i = this.records.findIndex((x) => x.zone === r.zone && x.keyTag === r.keyTag && x.algorithm === r.algorithm);
+    // As the real store: a different key under a stored tag is refused, never silently replaced.
+    if (i >= 0 && this.records[i]!.publicKey !== r.publicKey) throw new Error(`zone ${r.zone} already has a different key with tag ${r.keyTag}`);
     if (i >= 0) this.records[i] = { ...r };
     else this.records.push({ ...r });
   }
   listForZone(zone: string): DnssecKeyRecord[] {
     return this.records.filter((r) => r.zone === zone).map((r) => ({ ...r }));
+  }
+  delete(zone: string, keyTag: number, algorithm: number): boolean {
+    const i = this.records.findIndex((x) => x.zone === zone && x.keyTag === keyTag && x.algorithm === algorithm);
+    if (i >= 0) this.records.splice(i, 1);
+    return i >= 0;
   }
 }
 
@@ -81,13 +88,14 @@ export interface SignedServer {
   close(): Promise<void>;
 }
 
-export async function startSignedServer(opts: { clock?: Clock; keys?: MemoryKeys; service?: Partial<DnssecServiceOptions> } = {}): Promise<SignedServer> {
+export async function startSignedServer(opts: { clock?: Clock; keys?: MemoryKeys; service?: Partial<DnssecServiceOptions>; server?: Partial<DnsServerOptions> } = {}): Promise<SignedServer> {
   const clock = opts.clock ?? systemClock;
   const keys = opts.keys ?? new MemoryKeys();
-  const server = new DnsServer({ host: '127.0.0.1', port: 0, maxUdpPayload: 1232, tcpIdleTimeoutMs: 2000, tcpMaxConnections: 50 });
+  const server = new DnsServer({ host: '127.0.0.1', port: 0, maxUdpPayload: 1232, tcpIdleTimeoutMs: 2000, tcpMaxConnections: 50, ...opts.server });
   let closed = false;
   const dnssec: DnssecService = new DnssecService({
-    config: { enabled: true, algorithm: 'ECDSAP256SHA256', keySync: { peers: [], pollIntervalMs: 3_600_000, timeoutMs: 30_000 }, signatureValidityMs: 7 * 86_400_000 },
+    config: { enabled: true, algorithm: 'ECDSAP256SHA256', keySync: { peers: [], pollIntervalMs: 3_600_000, timeoutMs: 30_000 }, signatureValidityMs: 7 * 86_400_000, rollover: { zskLifetimeMs: 0, propagationDelayMs: 0 } },
+    dnskeyTtlSeconds: 300,
     keys,
     clock,
     log: silentLog,

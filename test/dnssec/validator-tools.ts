@@ -52,13 +52,22 @@ export async function delv(port: number, anchorFile: string, zone: string, name:
   }
 }
 
+/** A port free for UDP and for TCP on 127.0.0.1 (unbound opens both; a busy machine has many TCP listeners). */
 async function freeUdpPort(): Promise<number> {
-  const sock = dgram.createSocket('udp4');
-  sock.bind(0, '127.0.0.1');
-  await once(sock, 'listening');
-  const { port } = sock.address();
-  sock.close();
-  return port;
+  for (let attempt = 0; ; attempt++) {
+    const sock = dgram.createSocket('udp4');
+    sock.bind(0, '127.0.0.1');
+    await once(sock, 'listening');
+    const { port } = sock.address();
+    const tcp = net.createServer();
+    const tcpFree = await new Promise<boolean>((resolve) => {
+      tcp.once('error', () => resolve(false));
+      tcp.listen({ host: '127.0.0.1', port, exclusive: true }, () => resolve(true));
+    });
+    if (tcpFree) await new Promise((r) => tcp.close(r));
+    sock.close();
+    if (tcpFree || attempt >= 20) return port;
+  }
 }
 
 export interface Unbound {
@@ -67,8 +76,11 @@ export interface Unbound {
   stop(): Promise<void>;
 }
 
-/** Starts unbound validating `zone` against `ds`, with the zone stubbed to 127.0.0.1@serverPort. */
-export async function startUnbound(serverPort: number, zone: string, ds: DsLine): Promise<Unbound> {
+/**
+ * Starts unbound validating `zone` against `ds`, with the zone stubbed to 127.0.0.1@serverPort (or
+ * to several servers: unbound then spreads queries over them, so its cache mixes their answers).
+ */
+export async function startUnbound(serverPort: number | number[], zone: string, ds: DsLine): Promise<Unbound> {
   const { dir, remove } = tempDir();
   const port = await freeUdpPort();
   writeFileSync(path.join(dir, 'ta.ds'), `${zone}. IN DS ${ds.keyTag} ${ds.algorithm} ${ds.digestType} ${ds.digest}\n`);
@@ -96,7 +108,7 @@ export async function startUnbound(serverPort: number, zone: string, ds: DsLine)
     qname-minimisation: no
 stub-zone:
     name: "${zone}."
-    stub-addr: 127.0.0.1@${serverPort}
+${[serverPort].flat().map((p) => `    stub-addr: 127.0.0.1@${p}`).join('\n')}
 stub-zone:
     name: "."
     stub-addr: 127.0.0.1@9

@@ -20,7 +20,8 @@ const NAME = `www.${ZONE}`;
 
 test('a signed geolocation answer carries an RRSIG over exactly the region records it holds', async (t) => {
   const dnssec = new DnssecService({
-    config: { enabled: true, algorithm: 'ECDSAP256SHA256', keySync: { peers: [], pollIntervalMs: 3_600_000, timeoutMs: 30_000 }, signatureValidityMs: 86_400_000 },
+    config: { enabled: true, algorithm: 'ECDSAP256SHA256', keySync: { peers: [], pollIntervalMs: 3_600_000, timeoutMs: 30_000 }, signatureValidityMs: 86_400_000, rollover: { zskLifetimeMs: 0, propagationDelayMs: 0 } },
+    dnskeyTtlSeconds: 300,
     keys: new MemoryKeys(),
     clock: systemClock,
     log: silentLog,

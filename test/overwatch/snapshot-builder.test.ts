@@ -74,7 +74,8 @@ test('with a signer every zone RRset, answer window and NODATA NSEC is pre-signe
   const { ManualClock } = await import('../../src/lifecycle/index.ts');
   const { MemoryKeys, silentLog } = await import('../dnssec/signed-server.ts');
   const svc = new DnssecService({
-    config: { enabled: true, algorithm: 'ECDSAP256SHA256', keySync: { peers: [], pollIntervalMs: 3_600_000, timeoutMs: 30_000 }, signatureValidityMs: 7 * 86_400_000 },
+    config: { enabled: true, algorithm: 'ECDSAP256SHA256', keySync: { peers: [], pollIntervalMs: 3_600_000, timeoutMs: 30_000 }, signatureValidityMs: 7 * 86_400_000, rollover: { zskLifetimeMs: 0, propagationDelayMs: 0 } },
+    dnskeyTtlSeconds: 300,
     keys: new MemoryKeys(),
     clock: new ManualClock(1_800_000_000_000),
     log: silentLog,

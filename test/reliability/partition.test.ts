@@ -94,9 +94,34 @@ async function until(what: string, check: () => boolean, timeoutMs: number): Pro
   return Date.now() - start;
 }
 
+/**
+ * Whether `tc qdisc ... netem` works in a namespace of ours. It does not on the kernel this was
+ * written on (sch_netem not built, no modules, no tc actions either), so loss comes from the hub,
+ * which drops each frame it forwards with the configured probability; the probe's answer goes into
+ * the test's diagnostics so a run on a kernel with netem says which mechanism was used.
+ */
+function netemAvailability(): string {
+  const ns = `${P}nq`;
+  try {
+    ip('netns', 'add', ns);
+    ip('-n', ns, 'link', 'add', 'nq0', 'type', 'veth', 'peer', 'name', 'nq1');
+    execFileSync('tc', ['-n', ns, 'qdisc', 'add', 'dev', 'nq0', 'root', 'netem', 'loss', '10%'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    return 'tc netem is available here (the hub is used anyway: one mechanism for every kernel)';
+  } catch (err) {
+    return `tc netem unavailable (${String((err as { stderr?: Buffer | string }).stderr ?? err).trim() || 'tc failed'}): loss injected by the user-space hub`;
+  } finally {
+    try {
+      ip('netns', 'del', ns);
+    } catch {
+      // never created
+    }
+  }
+}
+
 const reason = whyNot();
 
 test('one Overwatch cut off from the agents: the others keep answering, validation decides for it, heal converges; 10% gossip loss removes nothing', { skip: reason, timeout: 180_000 }, async (t) => {
+  t.diagnostic(netemAvailability());
   const dir = mkdtempSync(path.join(tmpdir(), 'opengslb-netns-'));
   const procs: Proc[] = [];
   t.after(async () => {

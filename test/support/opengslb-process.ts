@@ -29,8 +29,10 @@ export class OpengslbProcess {
   #waiters: { pred: (l: LogLine) => boolean; resolve: (l: LogLine) => void }[] = [];
   readonly exited: Promise<number | null>;
 
-  constructor(args: string[], env: NodeJS.ProcessEnv = {}) {
-    this.child = spawn(BIN, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  /** `launcher` runs the binary through another command (e.g. `nsenter -t PID -m` for a mount namespace). */
+  constructor(args: string[], env: NodeJS.ProcessEnv = {}, launcher: string[] = []) {
+    const [command, ...prefix] = [...launcher, BIN];
+    this.child = spawn(command!, [...prefix, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let buf = '';
     this.child.stdout!.on('data', (chunk: Buffer) => {
       buf += chunk.toString();

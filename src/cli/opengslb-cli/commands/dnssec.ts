@@ -38,7 +38,8 @@ interface StatusBody {
   signature_validity_seconds: number;
   zones: {
     zone: string;
-    keys: { key_tag: number; algorithm: number; flags: number; created_at: string; source: string; signing: boolean }[];
+    /** `role`, `state`, `active_from`: absent from Overwatches before ZSK rollover. */
+    keys: { key_tag: number; algorithm: number; flags: number; created_at: string; source: string; signing: boolean; role?: string; state?: string; active_from?: string | null }[];
     signatures_made: number;
     cache_hits: number;
     signatures_cached: number;
@@ -70,12 +71,14 @@ function renderStatus(ctx: CliContext, body: StatusBody): string {
     ['Signature validity', formatAge(body.signature_validity_seconds)],
   ]);
   out += `\n${renderTable(
-    ['zone', 'key tag', 'flags', 'signing', 'source', 'age', 'signatures cached', 'next refresh'],
+    ['zone', 'key tag', 'flags', 'role', 'state', 'signing', 'source', 'age', 'signatures cached', 'next refresh'],
     body.zones.flatMap((z) =>
       z.keys.map((k) => [
         z.zone,
         String(k.key_tag),
         String(k.flags),
+        k.role ?? '-',
+        k.state === 'published' && k.active_from ? `published, signs in ${formatAge(-(ageSeconds(k.active_from, now) ?? 0))}` : (k.state ?? '-'),
         k.signing ? c.green('yes') : 'no',
         k.source,
         formatAge(ageSeconds(k.created_at, now)),
