@@ -29,7 +29,8 @@ export function createDnssecMetrics(registry: Registry): DnssecMetrics {
 }
 
 /** Counters and gauges that read the service when scraped. */
-export function registerDnssecReadouts(registry: Registry, service: DnssecService, nowMs: () => number): void {
+/** `elsewhereSignatures`: online signatures made outside this thread (DNS worker threads), counted in the total. */
+export function registerDnssecReadouts(registry: Registry, service: DnssecService, nowMs: () => number, elsewhereSignatures: () => number = () => 0): void {
   let madeSeen = 0;
   let hitsSeen = 0;
   new Counter({
@@ -37,7 +38,7 @@ export function registerDnssecReadouts(registry: Registry, service: DnssecServic
     help: 'RRSIGs made (pre-signing at snapshot builds, refreshes and proofs for nonexistent names)',
     registers: [registry],
     collect() {
-      const t = service.totals().signaturesMade;
+      const t = service.totals().signaturesMade + elsewhereSignatures();
       this.inc(Math.max(0, t - madeSeen));
       madeSeen = Math.max(madeSeen, t);
     },

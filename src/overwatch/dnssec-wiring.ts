@@ -19,6 +19,8 @@ export interface DnssecWiringOptions {
   /** The object the API is given (OverwatchControl): the service is attached to it. */
   control: object;
   requestRebuild: () => void;
+  /** Online signatures made by DNS worker threads (dns.workers > 1), for the signatures metric. */
+  workerSignatures?: () => number;
 }
 
 export interface DnssecRuntime {
@@ -58,7 +60,7 @@ export function openDnssec(o: DnssecWiringOptions): DnssecRuntime | undefined {
     mayGenerateZsk: () => (sync ? !sync.enabled || sync.firstRoundDone : o.config.dnssec.keySync.peers.length === 0),
   });
   service.ensureZones(o.config.dns.zones);
-  registerDnssecReadouts(o.metrics, service, () => o.clock.nowMs());
+  registerDnssecReadouts(o.metrics, service, () => o.clock.nowMs(), o.workerSignatures);
   const ks = o.config.dnssec.keySync;
   sync = new KeySyncer({
     service,

@@ -218,7 +218,7 @@ export class Overwatch implements Closeable {
     const ow = new Overwatch(config, store, opts);
     try {
       // Zone keys are loaded (or generated and stored) before the first Snapshot is signed.
-      ow.#dnssec = openDnssec({ config, store, clock: ow.#clock, log: ow.#log, metrics: ow.metrics.registry, control: ow.#control, requestRebuild: () => ow.#scheduleRebuild() });
+      ow.#dnssec = openDnssec({ config, store, clock: ow.#clock, log: ow.#log, metrics: ow.metrics.registry, control: ow.#control, requestRebuild: () => ow.#scheduleRebuild(), workerSignatures: () => ow.#dns.workers().reduce((n, w) => n + w.signaturesMade, 0) });
       const restored = { ...ow.#control.restore(), agent_backends: ow.agents.restore() };
       if (restored.overrides + restored.servers + restored.agent_backends > 0) ow.#log.info(restored, 'restored state from data_dir');
       ow.#applyStatic(config);

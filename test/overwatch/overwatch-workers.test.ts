@@ -58,4 +58,11 @@ test('Overwatch with dns.workers: 2: a health change reaches every worker, metri
     const counts = ow.dnsStats.counts().filter((c) => c.domain === `app.${ZONE}` && c.type === 'A');
     assert.ok(counts.reduce((n, c) => n + c.count, 0) >= 40);
   }, 5_000);
+
+  // Proofs for nonexistent names are signed where the query is answered: in the workers. The
+  // signatures metric counts them there too.
+  const signatures = async () => ((await ow.metrics.registry.getSingleMetric('opengslb_dnssec_signatures_total')!.get()).values[0]?.value ?? 0);
+  const before = await signatures();
+  for (let i = 0; i < 10; i++) decode(await udpExchange(port, encodeQuery(`nope-${i}.${ZONE}`, 'A', { edns: { dnssecOk: true } })));
+  await eventually(async () => assert.ok((await signatures()) >= before + 10, `signatures metric: ${await signatures()} (before ${before})`), 5_000);
 });
