@@ -21,7 +21,7 @@ import { CORRUPTIONS, T, corrupt, encodeRaw, optRecord, validQuery, wireName, ty
 
 const FORMERR = 1;
 /** Corruptions after which the query is malformed whatever else it holds: the answer must be FORMERR. */
-const ALWAYS_MALFORMED = new Set<Corruption>([
+export const ALWAYS_MALFORMED: readonly Corruption[] = [
   'compression-loop',
   'pointer-in-question',
   'label-past-63',
@@ -32,7 +32,8 @@ const ALWAYS_MALFORMED = new Set<Corruption>([
   'opt-non-root-owner',
   'huge-rdlength',
   'edns-option-overrun',
-]);
+];
+const alwaysMalformed = new Set<Corruption>(ALWAYS_MALFORMED);
 const RCODE_NAMES = ['noerror', 'formerr', 'servfail', 'nxdomain', 'notimp', 'refused'];
 
 export interface DnsInput {
@@ -146,7 +147,7 @@ export function checkResponse(msg: Buffer, out: Buffer, len: number, maxLen: num
   if ((out[2]! & 0x80) === 0) throw new FuzzFinding('response without QR');
   const rcode = out[3]! & 0x0f;
   if (input.corruption && !input.havoc && (msg[2]! & 0x80) === 0) {
-    if (ALWAYS_MALFORMED.has(input.corruption) && rcode !== FORMERR) {
+    if (alwaysMalformed.has(input.corruption) && rcode !== FORMERR) {
       throw new FuzzFinding(`${input.corruption}: expected FORMERR, got rcode ${rcode}`);
     }
     // RFC 9824 §3.5: an explicit NXNAME query is FORMERR whatever its name.

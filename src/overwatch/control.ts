@@ -8,6 +8,7 @@
 import { OpenGslbError } from '../errors.ts';
 import type { Authority, BackendSource, EffectiveStatus, Override } from '../model/index.ts';
 import type { Config, HealthCheckConfig } from '../config/types.ts';
+import type { GeoDatabaseInfo } from '../geo/index.ts';
 
 export const ControlErrorCode = {
   NotFound: 'ERR_NOT_FOUND',
@@ -212,15 +213,8 @@ export interface GeoTestView {
   scopePrefix: number;
 }
 
-export interface GeoDatabaseView {
-  path: string;
-  databaseType: string;
-  buildEpochMs: number;
-  sizeBytes: number;
-  loads: number;
-  lastLoadedAtMs: number;
-  lastError?: string;
-}
+/** The loaded geolocation database, as the geo service reports it. */
+export type GeoDatabaseView = GeoDatabaseInfo;
 
 export interface LearnedLatencyView {
   subnet: string;
